@@ -1,0 +1,94 @@
+//! The SSE client, behaving like the browser's `EventSource`: it parses the stream with the
+//! WHATWG rules, remembers the last event ID, honours `retry`, and after a dropped
+//! connection reconnects with `Last-Event-ID` so the server can replay what was missed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use rtclab_wire::sse::{SseItem, SseParser};
+
+use super::ClientCtx;
+use super::http::HttpConn;
+use crate::message::Message;
+
+/// Reconnection delay before the server says otherwise (browsers use a few seconds).
+pub const DEFAULT_RETRY: Duration = Duration::from_secs(3);
+
+pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
+    let mut conn = HttpConn::new(ctx.clone());
+    let mut last_id = String::new();
+    let mut retry = DEFAULT_RETRY;
+    loop {
+        let mut headers = vec![("accept", "text/event-stream"), ("cache-control", "no-cache")];
+        if !last_id.is_empty() {
+            headers.push(("last-event-id", last_id.as_str()));
+        }
+        let resp = tokio::select! {
+            r = conn.send("GET", &path, &headers, Bytes::new()) => r,
+            _ = ctx.stopped() => break,
+        };
+        match resp {
+            Err(e) => ctx.note(format!("SSE connection failed: {e}")),
+            Ok(resp) => {
+                let ok = resp.status() == 200
+                    && resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(
+                        |v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"),
+                    );
+                if !ok {
+                    // EventSource fails for good here instead of retrying.
+                    ctx.note(format!(
+                        "the server answered {} without text/event-stream; giving up as EventSource does",
+                        resp.status()
+                    ));
+                    break;
+                }
+                let mut body = resp.into_body();
+                let mut parser = SseParser::new();
+                loop {
+                    let frame = tokio::select! {
+                        f = body.frame() => f,
+                        _ = ctx.stopped() => { conn.close(); return }
+                    };
+                    let data = match frame {
+                        Some(Ok(f)) => match f.into_data() {
+                            Ok(d) => d,
+                            Err(_) => continue,
+                        },
+                        Some(Err(e)) => {
+                            ctx.note(format!("SSE stream broke: {e}"));
+                            conn.close();
+                            break;
+                        }
+                        None => break,
+                    };
+                    for item in parser.push(&data) {
+                        let SseItem::Event(ev) = item else { continue };
+                        if !ev.dispatched {
+                            continue;
+                        }
+                        last_id = ev.last_event_id.clone();
+                        let is_message = ev.event_type.as_deref().is_none_or(|t| t == "message");
+                        if lab_protocol && is_message {
+                            match serde_json::from_str::<Message>(&ev.data) {
+                                Ok(m) => ctx.deliver(&m),
+                                Err(e) => ctx.note(format!("event data is not a lab message: {e}")),
+                            }
+                        }
+                    }
+                    if let Some(ms) = parser.retry_ms() {
+                        retry = Duration::from_millis(ms);
+                    }
+                }
+            }
+        }
+        let resume = if last_id.is_empty() { "from the start".to_owned() } else { format!("with Last-Event-ID: {last_id}") };
+        ctx.note(format!("SSE stream ended; reconnecting in {} ms {resume}", retry.as_millis()));
+        tokio::select! {
+            _ = tokio::time::sleep(retry) => {}
+            _ = ctx.stopped() => break,
+        }
+    }
+    conn.close();
+}

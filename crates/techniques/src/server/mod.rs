@@ -1,0 +1,124 @@
+//! The lab server: one axum app serving every technique's endpoints from one [`Hub`].
+//!
+//! | endpoint | technique |
+//! |---|---|
+//! | `GET /messages?since=N` | polling: 200 with new messages, 204 when there are none |
+//! | `GET /poll?since=N&timeout_ms=T` | long polling: held until a message arrives or `T` passes (204) |
+//! | `GET /events` | SSE: `id`/`event`/`retry`, keep-alive comments, replay after `Last-Event-ID` |
+//! | `GET /chat/stream?prompt=…` | SSE token streaming ending in `data: [DONE]`, like an AI chat reply |
+//! | `GET /ws` | WebSocket chat room: every published message to every member; text from a member is published |
+//! | `GET /echo` | WebSocket echo of text and binary messages |
+//! | `POST /publish` | publish a message (JSON) from an HTTP client |
+//!
+//! [`serve`] takes its listener and a shutdown signal, so tests bind port 0 and stop it
+//! when they are done.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::hub::Hub;
+use crate::message::PublishRequest;
+use crate::workload::limits::MAX_PAYLOAD;
+
+mod chat;
+mod long_polling;
+mod polling;
+mod sse;
+mod websocket;
+
+pub use websocket::close_code;
+
+/// Most messages one polling or long-polling response carries.
+pub const MAX_BATCH: usize = 1000;
+/// Largest HTTP request body and WebSocket message the server accepts.
+pub const MAX_MESSAGE_BYTES: usize = MAX_PAYLOAD + 1024;
+
+/// Timing knobs of the server.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub sse_keep_alive: Duration,
+    /// Reconnection delay the server asks SSE clients to use (`retry:`).
+    pub sse_retry: Duration,
+    pub ws_heartbeat: Duration,
+    pub long_poll_default_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            sse_keep_alive: Duration::from_secs(15),
+            sse_retry: Duration::from_millis(1000),
+            ws_heartbeat: Duration::from_secs(15),
+            long_poll_default_timeout: Duration::from_secs(25),
+        }
+    }
+}
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct ServerState {
+    pub hub: Hub,
+    pub config: Arc<ServerConfig>,
+    /// Flips to true when the server is asked to stop; open streams end politely.
+    pub stopping: watch::Receiver<bool>,
+}
+
+/// The router with every endpoint.
+pub fn app(state: ServerState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/messages", get(polling::messages))
+        .route("/poll", get(long_polling::poll))
+        .route("/events", get(sse::events))
+        .route("/chat/stream", get(chat::stream))
+        .route("/ws", get(websocket::room))
+        .route("/echo", get(websocket::echo))
+        .route("/publish", post(publish))
+        .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Hub,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let state = ServerState { hub, config: Arc::new(config), stopping: stop_rx };
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .await
+}
+
+async fn index() -> &'static str {
+    "RTC Lab server\n\
+     GET  /messages?since=N               polling (204 when nothing is new)\n\
+     GET  /poll?since=N&timeout_ms=T      long polling\n\
+     GET  /events                         Server-Sent Events (Last-Event-ID replay)\n\
+     GET  /chat/stream?prompt=TEXT        SSE token streaming ending in [DONE]\n\
+     GET  /ws                             WebSocket chat room\n\
+     GET  /echo                           WebSocket echo\n\
+     POST /publish                        publish {\"id\",\"from\",\"t\",\"body\"}\n"
+}
+
+async fn publish(
+    State(st): State<ServerState>,
+    body: axum::extract::Json<PublishRequest>,
+) -> impl IntoResponse {
+    let msg = st.hub.publish(body.0);
+    (StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "seq": msg.seq })))
+}

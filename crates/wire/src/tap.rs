@@ -1,0 +1,254 @@
+//! The tap: a real TCP proxy that sees every byte between clients and a server.
+//!
+//! Each accepted connection gets its own upstream connection. Bytes are decoded *before*
+//! they are forwarded, so an event on the trace never appears after the effect it caused on
+//! the other side (a client cannot record a delivery before the tap records the frame).
+//! Forwarding is byte-for-byte; the decoders only read copies.
+//!
+//! Clients the lab starts register their local address in a [`ClientDirectory`] before they
+//! connect, so the tap can name the lane a connection belongs to; anything else is
+//! [`Actor::External`].
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use crate::conn::ConnDecoder;
+
+/// Size of the forwarding buffer of each direction.
+const BUF: usize = 16 * 1024;
+
+/// Who is behind a client address.
+#[derive(Debug, Clone, Default)]
+pub struct ClientDirectory {
+    inner: Arc<Mutex<HashMap<SocketAddr, Actor>>>,
+}
+
+impl ClientDirectory {
+    pub fn register(&self, addr: SocketAddr, actor: Actor) {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).insert(addr, actor);
+    }
+
+    pub fn lookup(&self, addr: SocketAddr) -> Actor {
+        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(&addr).copied().unwrap_or(Actor::External)
+    }
+}
+
+/// What a tap needs to know.
+#[derive(Debug, Clone)]
+pub struct TapConfig {
+    pub experiment: Arc<str>,
+    pub upstream: SocketAddr,
+    pub recorder: Recorder,
+    pub directory: ClientDirectory,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: TapConfig,
+    next_conn: AtomicU64,
+    open: watch::Sender<usize>,
+    cut: Notify,
+}
+
+/// A running tap. Dropping it stops accepting; [`Tap::shutdown`] also closes open connections.
+#[derive(Debug)]
+pub struct Tap {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accept: JoinHandle<()>,
+}
+
+impl Tap {
+    /// Starts a tap on an OS-chosen port of 127.0.0.1.
+    pub async fn start(config: TapConfig) -> io::Result<Tap> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        Ok(Self::start_on(listener, config))
+    }
+
+    /// Starts a tap on a listener the caller bound.
+    pub fn start_on(listener: TcpListener, config: TapConfig) -> Tap {
+        let addr = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (open, _) = watch::channel(0);
+        let shared = Arc::new(Shared { config, next_conn: AtomicU64::new(1), open, cut: Notify::new() });
+        let accept = tokio::spawn(accept_loop(listener, shared.clone()));
+        Tap { addr, shared, accept }
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections open right now.
+    pub fn open_connections(&self) -> usize {
+        *self.shared.open.borrow()
+    }
+
+    /// Fault injection: abruptly closes every open connection (both sides see the TCP
+    /// connection end, as when a proxy or a mobile network drops it).
+    pub fn cut_all(&self) {
+        let note = EventKind::Note { text: "tap: cutting every open connection".into() };
+        let cfg = &self.shared.config;
+        cfg.recorder.record(NewEvent::new(&cfg.experiment, Actor::Tap, note));
+        self.shared.cut.notify_waiters();
+    }
+
+    /// Waits until no connection is open, or `timeout` passes. Returns whether idle.
+    pub async fn wait_idle(&self, timeout: Duration) -> bool {
+        let mut rx = self.shared.open.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|n| *n == 0)).await.is_ok_and(|r| r.is_ok())
+    }
+
+    /// Stops accepting and closes every open connection.
+    pub async fn shutdown(self, timeout: Duration) {
+        self.accept.abort();
+        self.shared.cut.notify_waiters();
+        self.wait_idle(timeout).await;
+    }
+}
+
+impl Drop for Tap {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        match listener.accept().await {
+            Ok((client, peer)) => {
+                let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+                shared.open.send_modify(|n| *n += 1);
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    proxy(client, peer, id, &shared).await;
+                    shared.open.send_modify(|n| *n -= 1);
+                });
+            }
+            Err(e) => {
+                // Out of file descriptors and similar: back off instead of spinning.
+                tracing::warn!("tap accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Which side ended the connection first.
+#[derive(Debug, Default)]
+struct Ending {
+    first: Option<String>,
+}
+
+impl Ending {
+    fn set(&mut self, who: impl Into<String>) {
+        self.first.get_or_insert_with(|| who.into());
+    }
+}
+
+async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) {
+    let cfg = &shared.config;
+    let actor = cfg.directory.lookup(peer);
+    let server = match TcpStream::connect(cfg.upstream).await {
+        Ok(s) => s,
+        Err(e) => {
+            let note = EventKind::Note {
+                text: format!("tap: could not reach the server at {}: {e}", cfg.upstream),
+            };
+            let ev = NewEvent::new(&cfg.experiment, Actor::Tap, note);
+            cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
+            return;
+        }
+    };
+    let _ = client.set_nodelay(true);
+    let _ = server.set_nodelay(true);
+    let open = EventKind::TcpOpen { client_addr: peer.to_string(), server_addr: cfg.upstream.to_string() };
+    let ev = NewEvent::new(&cfg.experiment, actor, open);
+    cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
+
+    let decoder = Mutex::new(ConnDecoder::new(
+        cfg.recorder.clone(),
+        cfg.experiment.clone(),
+        conn,
+        actor,
+    ));
+    let ending = Arc::new(Mutex::new(Ending::default()));
+    let (cr, cw) = client.into_split();
+    let (sr, sw) = server.into_split();
+    let c2s = AtomicU64::new(0);
+    let s2c = AtomicU64::new(0);
+    let up = pump(cr, sw, Side::Client, &decoder, &c2s, &ending);
+    let down = pump(sr, cw, Side::Server, &decoder, &s2c, &ending);
+    tokio::select! {
+        _ = async { tokio::join!(up, down) } => {}
+        _ = shared.cut.notified() => ending.lock().unwrap_or_else(|p| p.into_inner()).set("tap"),
+    }
+    let closed_by = ending.lock().unwrap_or_else(|p| p.into_inner()).first.take().unwrap_or_default();
+    decoder.lock().unwrap_or_else(|p| p.into_inner()).finish(&closed_by, c2s.load(Ordering::Relaxed), s2c.load(Ordering::Relaxed));
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Client,
+    Server,
+}
+
+/// Copies one direction, decoding each piece before forwarding it. At end of input the
+/// write side is shut down so the peer sees the same half-close.
+async fn pump(
+    mut from: OwnedReadHalf,
+    mut to: OwnedWriteHalf,
+    side: Side,
+    decoder: &Mutex<ConnDecoder>,
+    count: &AtomicU64,
+    ending: &Mutex<Ending>,
+) {
+    let name = match side {
+        Side::Client => "client",
+        Side::Server => "server",
+    };
+    let mut buf = vec![0u8; BUF];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) => {
+                ending.lock().unwrap_or_else(|p| p.into_inner()).set(name);
+                let _ = to.shutdown().await;
+                return;
+            }
+            Ok(n) => n,
+            Err(e) => {
+                ending.lock().unwrap_or_else(|p| p.into_inner()).set(format!("error: {name} side: {e}"));
+                let _ = to.shutdown().await;
+                return;
+            }
+        };
+        let bytes = &buf[..n];
+        {
+            let mut d = decoder.lock().unwrap_or_else(|p| p.into_inner());
+            match side {
+                Side::Client => d.client_bytes(bytes),
+                Side::Server => d.server_bytes(bytes),
+            }
+        }
+        count.fetch_add(n as u64, Ordering::Relaxed);
+        if let Err(e) = to.write_all(bytes).await {
+            ending.lock().unwrap_or_else(|p| p.into_inner()).set(format!("error: writing to {}: {e}", match side {
+                Side::Client => "server",
+                Side::Server => "client",
+            }));
+            return;
+        }
+    }
+}
