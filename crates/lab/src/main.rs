@@ -1,1 +1,297 @@
-fn main() {}
+//! `rtc-lab`: run real polling, long polling, SSE and WebSocket experiments, compare them,
+//! trace your own endpoints, and read saved traces.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use rtclab_lab::{bench, compare, connect, describe, lanes, plots};
+use rtclab_techniques::workload::limits;
+use rtclab_techniques::{Direction, Technique, Workload};
+use rtclab_trace::{Recorder, TraceEvent, jsonl};
+
+#[derive(Debug, Parser)]
+#[command(name = "rtc-lab", version, about = "Real-time web communication, run for real and measured", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one technique under a workload and show what it did.
+    Run {
+        /// polling, long-polling, sse or websocket.
+        #[arg(value_parser = parse_technique)]
+        technique: Technique,
+        #[command(flatten)]
+        workload: WorkloadArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run several techniques under the same workload and compare the measurements.
+    Compare {
+        /// Comma-separated techniques to compare.
+        #[arg(long, value_delimiter = ',', value_parser = parse_technique, default_value = "polling,long-polling,sse,websocket")]
+        techniques: Vec<Technique>,
+        #[command(flatten)]
+        workload: WorkloadArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Trace an endpoint you run (your own server): every request, event and frame, decoded.
+    Connect {
+        /// Which client to use.
+        #[arg(value_enum)]
+        mode: connect::Mode,
+        /// http://HOST:PORT/PATH (poll, long-poll, sse) or ws://HOST:PORT/PATH (ws).
+        url: String,
+        /// Print JSON Lines (one trace event per line) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Polling interval (poll mode).
+        #[arg(long, value_parser = parse_duration, default_value = "1s")]
+        interval: Duration,
+        /// Stop after this long (default: run until Ctrl-C).
+        #[arg(long, value_parser = parse_duration)]
+        duration: Option<Duration>,
+        /// Text message to send once the WebSocket is open (repeatable).
+        #[arg(long)]
+        send: Vec<String>,
+        /// Stop after this many events.
+        #[arg(long)]
+        max_events: Option<u64>,
+    },
+    /// Draw a saved trace (JSON Lines) as a text sequence diagram.
+    Trace {
+        file: PathBuf,
+        /// Only this experiment (e.g. sse).
+        #[arg(long)]
+        experiment: Option<String>,
+        /// Client lanes to draw.
+        #[arg(long, default_value_t = 3)]
+        clients: usize,
+        /// Stop after this many events per experiment.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Benchmarks (build with --release for meaningful figures).
+    Bench {
+        #[command(subcommand)]
+        which: BenchCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCmd {
+    /// Events the recorder takes per second on one thread.
+    Recorder {
+        #[arg(long, default_value_t = 2_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
+    /// WebSocket echo round trip through the tap vs straight to the server.
+    Tap {
+        #[arg(long, default_value_t = 2000)]
+        round_trips: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        #[arg(long, default_value_t = 64)]
+        payload: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+struct WorkloadArgs {
+    /// Number of clients (1 to 1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=limits::MAX_CLIENTS as i64))]
+    clients: u32,
+    /// Messages published per second, in total (above 0, at most 10000).
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+    rate: f64,
+    /// Message body size in bytes (at most 65536).
+    #[arg(long, default_value_t = 64)]
+    payload: usize,
+    /// How long messages are published (e.g. 5s, 500ms, 1m; at most 10m).
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    duration: Duration,
+    /// `down` (server to clients) or `both` (clients publish, the server relays).
+    #[arg(long, value_parser = parse_direction, default_value = "down")]
+    direction: Direction,
+    /// Seed of payloads, client phases and publisher choice.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Interval of the polling technique.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    poll_interval: Duration,
+    /// How long the long-polling server holds an empty request.
+    #[arg(long, value_parser = parse_duration, default_value = "25s")]
+    long_poll_timeout: Duration,
+}
+
+impl WorkloadArgs {
+    fn workload(&self) -> Workload {
+        Workload {
+            clients: self.clients,
+            rate: self.rate,
+            payload: self.payload,
+            duration: self.duration,
+            direction: self.direction,
+            seed: self.seed,
+            poll_interval: self.poll_interval,
+            long_poll_timeout: self.long_poll_timeout,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write SVG charts (latency CDF, bytes per message, requests per second) into DIR.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+    /// Save the whole trace as JSON Lines (open it with `rtc-lab trace FILE`).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+fn parse_technique(s: &str) -> Result<Technique, String> {
+    s.parse().map_err(|e: rtclab_techniques::Error| e.to_string())
+}
+
+fn parse_direction(s: &str) -> Result<Direction, String> {
+    s.parse().map_err(|_| format!("{s:?} is not a direction; use `down` or `both`"))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e}; use a duration like 5s, 500ms or 2m"))
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli.command)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Run { technique, workload, output } => comparison(&[technique], &workload, &output).await,
+        Command::Compare { techniques, workload, output } => comparison(&techniques, &workload, &output).await,
+        Command::Connect { mode, url, json, interval, duration, send, max_events } => {
+            let opts = connect::ConnectOptions { mode, url, interval, duration, send, max_events };
+            let stdout = std::io::stdout();
+            connect::run(opts, |e| {
+                let mut out = stdout.lock();
+                let _ = if json {
+                    writeln!(out, "{}", serde_json::to_string(e).unwrap_or_default())
+                } else {
+                    writeln!(out, "{}", event_line(e))
+                };
+            })
+            .await?;
+            Ok(())
+        }
+        Command::Trace { file, experiment, clients, limit } => {
+            let events = jsonl::load(&file)?;
+            let opts = lanes::LaneOptions { experiment, max_clients: clients, limit };
+            print!("{}", lanes::render(&events, &opts));
+            Ok(())
+        }
+        Command::Bench { which } => run_bench(which).await,
+    }
+}
+
+async fn comparison(techniques: &[Technique], args: &WorkloadArgs, output: &OutputArgs) -> Result<()> {
+    let workload = args.workload();
+    workload.validate()?;
+    let recorder = Recorder::new();
+    let progress = !output.json;
+    let c = compare::run(techniques, &workload, &recorder, progress).await?;
+    if output.json {
+        println!("{}", serde_json::to_string_pretty(&compare::to_json(&c))?);
+    } else {
+        println!("\n{}", compare::render_table(&c));
+    }
+    if let Some(dir) = &output.plots {
+        let written = plots::write_all(&c, dir)?;
+        for p in written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    if let Some(path) = &output.trace {
+        let events: Vec<TraceEvent> = recorder.snapshot().iter().map(|e| (**e).clone()).collect();
+        jsonl::save(path, &events)?;
+        eprintln!("wrote {} events to {} (draw it with: rtc-lab trace {})", events.len(), path.display(), path.display());
+    }
+    Ok(())
+}
+
+fn event_line(e: &TraceEvent) -> String {
+    let dir = match describe::arrow(e) {
+        Some(rtclab_trace::Dir::ClientToServer) => "→",
+        Some(rtclab_trace::Dir::ServerToClient) => "←",
+        None => "·",
+    };
+    format!("{:>11.3} ms  {:<10} {dir} {}", e.t_ns as f64 / 1e6, e.actor.to_string(), describe::summary(e))
+}
+
+async fn run_bench(which: BenchCmd) -> Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("note: this is a debug build; run `cargo run --release -p rtclab-lab -- bench …` for real figures");
+    }
+    match which {
+        BenchCmd::Recorder { events, runs } => {
+            let mut rates = Vec::new();
+            for i in 0..runs {
+                let r = tokio::task::spawn_blocking(move || bench::recorder_throughput(events)).await?;
+                println!("run {}: {:.0} events/s", i + 1, r);
+                rates.push(r);
+            }
+            println!("median: {:.0} events/s over {runs} runs of {events} events", bench::median(rates));
+        }
+        BenchCmd::Tap { round_trips, runs, payload } => {
+            let mut ratios = Vec::new();
+            let (mut d50, mut t50) = (Vec::new(), Vec::new());
+            for i in 0..runs {
+                let r = bench::tap_overhead(round_trips, payload).await.context("tap benchmark")?;
+                println!(
+                    "run {}: direct p50 {:.1} µs p95 {:.1} µs | through tap p50 {:.1} µs p95 {:.1} µs | ratio p50 {:.2}",
+                    i + 1, r.direct_p50_us, r.direct_p95_us, r.tapped_p50_us, r.tapped_p95_us, r.ratio_p50
+                );
+                ratios.push(r.ratio_p50);
+                d50.push(r.direct_p50_us);
+                t50.push(r.tapped_p50_us);
+            }
+            println!(
+                "median over {runs} runs: direct p50 {:.1} µs, through tap p50 {:.1} µs, ratio {:.2}",
+                bench::median(d50),
+                bench::median(t50),
+                bench::median(ratios)
+            );
+        }
+    }
+    Ok(())
+}

@@ -280,6 +280,7 @@ fn spawn_client(
                 lab_protocol: true,
                 close: (1000, "done".into()),
                 reconnect: true,
+                greet: Vec::new(),
             };
             set.spawn(client::websocket::run(ctx, opts, publish));
         }

@@ -69,7 +69,7 @@ struct PendingResponse {
 #[derive(Debug)]
 enum Mode {
     Http,
-    WebSocket { c2s: WsParser, s2c: WsParser },
+    WebSocket { c2s: Box<WsParser>, s2c: Box<WsParser> },
 }
 
 /// Per-direction bookkeeping.
@@ -370,7 +370,7 @@ impl ConnDecoder {
         let mut s2c = WsParser::new(false);
         let early_c2s = c2s.push(&self.requests.take_upgraded());
         let early_s2c = s2c.push(&self.responses.take_upgraded());
-        self.mode = Mode::WebSocket { c2s, s2c };
+        self.mode = Mode::WebSocket { c2s: Box::new(c2s), s2c: Box::new(s2c) };
         self.on_ws_items(Dir::ClientToServer, early_c2s);
         self.on_ws_items(Dir::ServerToClient, early_s2c);
     }
@@ -476,6 +476,6 @@ mod tests {
 
     #[test]
     fn accept_matches_rfc6455_example() {
-        assert_eq!(websocket_accept("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxGa+xMbWAmk1YGNEJo=");
+        assert_eq!(websocket_accept("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
     }
 }

@@ -3,9 +3,9 @@
 //! Heads are parsed with `httparse` once their terminating blank line has arrived; bodies
 //! are framed per RFC 9112 §6.3 (chunked, `Content-Length`, read until close, or none) and
 //! streamed as they arrive, de-chunked. Keep-alive and pipelined messages follow one
-//! another on the same parser. After an upgrade (a `101` response, a `2xx` answer to
-//! `CONNECT`, or an upgrade request the caller confirms) the parser stops interpreting
-//! bytes and holds them for the next protocol.
+//! another on the same parser. After a switch of protocol (a `101` response, a `2xx`
+//! answer to `CONNECT`, or an upgrade or `CONNECT` request the caller confirms) the parser
+//! stops interpreting bytes and holds them for the next protocol.
 //!
 //! # Byte accounting
 //!
@@ -15,7 +15,8 @@
 //! the bytes pushed minus those handed out by [`HttpParser::take_upgraded`]. Chunk-size
 //! lines and chunk CRLFs count in the next `Body` item carrying data; the last chunk,
 //! trailers and final CRLF count in `End`. Empty lines before a head count in its
-//! `head_len`.
+//! `head_len`; empty lines after the last message have no head to count in, so
+//! [`HttpParser::finish`] reports them as an `Error`.
 //!
 //! # Splitting
 //!
@@ -26,10 +27,11 @@
 //! # Errors
 //!
 //! An unparsable head, a head longer than [`MAX_HEAD`], an invalid or conflicting
-//! `Content-Length`, or a bad chunk produce one [`HttpItem::Error`] at the offset where the
-//! message starts, covering the message bytes not yet attributed. The byte stream can no
-//! longer be framed reliably after that, so the parser stops interpreting: every later
-//! byte is covered by one more `Error` from [`HttpParser::finish`].
+//! `Content-Length`, a request whose `Transfer-Encoding` does not end in `chunked`, or bad
+//! chunk framing produce one [`HttpItem::Error`] at the offset where the message starts,
+//! covering the message bytes not yet attributed. The byte stream can no longer be framed
+//! reliably after that, so the parser stops interpreting: every later byte is covered by
+//! one more `Error` from [`HttpParser::finish`].
 
 use std::collections::VecDeque;
 use std::mem;
@@ -127,7 +129,11 @@ enum Chunked {
     /// Expecting the LF after chunk data.
     DataLf,
     /// Reading trailer fields until an empty line.
-    Trailers { line_len: usize, last_cr: bool, total: usize },
+    Trailers {
+        line_len: usize,
+        last_cr: bool,
+        total: usize,
+    },
 }
 
 #[derive(Debug)]
@@ -240,11 +246,18 @@ impl HttpParser {
         let unattributed = mem::take(&mut self.pending);
         match mem::replace(&mut self.state, State::Head) {
             State::Head if !self.head.is_empty() => {
+                let message = if self.blank_prefix == self.head.len() {
+                    "empty lines after the last message"
+                } else {
+                    "stream ended inside a message head"
+                };
                 let wire_len = self.head.len();
-                self.error(&mut out, "stream ended inside a message head", wire_len);
+                self.error(&mut out, message, wire_len);
             }
             State::Head => {}
-            State::UntilClose => out.push(HttpItem::End { wire_len: unattributed }),
+            State::UntilClose => out.push(HttpItem::End {
+                wire_len: unattributed,
+            }),
             State::Length { remaining } => {
                 let message = format!("stream ended {remaining} bytes before the end of the body");
                 self.error(&mut out, &message, unattributed);
@@ -260,10 +273,17 @@ impl HttpParser {
             State::Dead => {
                 self.state = State::Dead;
                 if self.dead_bytes > 0 {
-                    let message = format!("{} bytes not parsed after an earlier error", self.dead_bytes);
-                    let offset = self.pos - self.dead_bytes;
+                    let message = format!(
+                        "{} bytes not parsed after an earlier error",
+                        self.dead_bytes
+                    );
+                    let offset = self.pos.saturating_sub(self.dead_bytes);
                     let wire_len = clamp(mem::take(&mut self.dead_bytes));
-                    out.push(HttpItem::Error { offset, message, wire_len });
+                    out.push(HttpItem::Error {
+                        offset,
+                        message,
+                        wire_len,
+                    });
                 }
             }
         }
@@ -297,7 +317,7 @@ impl HttpParser {
             _ => return Vec::new(),
         };
         self.state = State::Upgraded;
-        self.bytes_seen -= bytes.len() as u64;
+        self.bytes_seen = self.bytes_seen.saturating_sub(bytes.len() as u64);
         bytes
     }
 
@@ -327,7 +347,11 @@ impl HttpParser {
         if self.dropped > 0 {
             let message = format!("{} bytes held for an upgrade were dropped", self.dropped);
             let wire_len = clamp(mem::take(&mut self.dropped));
-            out.push(HttpItem::Error { offset: self.pos, message, wire_len });
+            out.push(HttpItem::Error {
+                offset: self.pos,
+                message,
+                wire_len,
+            });
             self.state = State::Dead;
         }
         out
@@ -408,7 +432,8 @@ impl HttpParser {
         }
         let old_len = self.head.len();
         let take = MAX_HEAD.saturating_sub(old_len).min(input.len());
-        self.head.extend_from_slice(input.get(..take).unwrap_or_default());
+        self.head
+            .extend_from_slice(input.get(..take).unwrap_or_default());
         if let Some(end) = self.find_head_end() {
             self.head.truncate(end);
             self.parse_head(out);
@@ -482,9 +507,14 @@ impl HttpParser {
     /// connection to another protocol: an upgrade request, or `CONNECT`.
     fn request_framing(&mut self, req: &RequestHead) -> Result<Framing, String> {
         let headers = &req.headers;
-        let upgrade = (has_header(headers, "upgrade") && has_token(headers, "connection", "upgrade"))
+        let upgrade = (has_header(headers, "upgrade")
+            && has_token(headers, "connection", "upgrade"))
             || req.method.eq_ignore_ascii_case("CONNECT");
-        self.after = if upgrade { After::UpgradePending } else { After::NextMessage };
+        self.after = if upgrade {
+            After::UpgradePending
+        } else {
+            After::NextMessage
+        };
         if has_header(headers, "transfer-encoding") {
             return if chunked_is_final(headers) {
                 Ok(Framing::Chunked)
@@ -501,10 +531,18 @@ impl HttpParser {
     /// Body framing of a response (RFC 9112 §6.3); also notes a switch of protocol.
     fn response_framing(&mut self, resp: &ResponseHead) -> Result<Framing, String> {
         let interim = (100..200).contains(&resp.status) && resp.status != 101;
-        let method = if interim { self.methods.front().cloned() } else { self.methods.pop_front() };
+        let method = if interim {
+            self.methods.front().cloned()
+        } else {
+            self.methods.pop_front()
+        };
         let method = method.unwrap_or_default();
         let tunnel = method.eq_ignore_ascii_case("CONNECT") && (200..300).contains(&resp.status);
-        self.after = if resp.status == 101 || tunnel { After::Upgraded } else { After::NextMessage };
+        self.after = if resp.status == 101 || tunnel {
+            After::Upgraded
+        } else {
+            After::NextMessage
+        };
         let headers = &resp.headers;
         if method.eq_ignore_ascii_case("HEAD") || (100..200).contains(&resp.status) || tunnel {
             return Ok(Framing::None);
@@ -513,7 +551,11 @@ impl HttpParser {
             return Ok(Framing::None);
         }
         if has_header(headers, "transfer-encoding") {
-            return Ok(if chunked_is_final(headers) { Framing::Chunked } else { Framing::UntilClose });
+            return Ok(if chunked_is_final(headers) {
+                Framing::Chunked
+            } else {
+                Framing::UntilClose
+            });
         }
         Ok(match content_length(headers)? {
             Some(n) => Framing::Length(n),
@@ -532,7 +574,9 @@ impl HttpParser {
 
     /// Emits `End` and moves on to what follows the message.
     fn end_message(&mut self, out: &mut Vec<HttpItem>) {
-        out.push(HttpItem::End { wire_len: mem::take(&mut self.pending) });
+        out.push(HttpItem::End {
+            wire_len: mem::take(&mut self.pending),
+        });
         self.state = match self.after {
             After::NextMessage => State::Head,
             After::UpgradePending => State::UpgradePending,
@@ -564,7 +608,10 @@ impl HttpParser {
             return;
         }
         let wire_len = mem::take(&mut self.pending) + data.len();
-        out.push(HttpItem::Body { data: data.to_vec(), wire_len });
+        out.push(HttpItem::Body {
+            data: data.to_vec(),
+            wire_len,
+        });
     }
 
     fn read_chunked(&mut self, input: &[u8], out: &mut Vec<HttpItem>) -> usize {
@@ -600,7 +647,9 @@ impl HttpParser {
     }
 
     fn read_chunk_size(&mut self, input: &[u8], out: &mut Vec<HttpItem>) -> usize {
-        let room = MAX_CHUNK_LINE.saturating_sub(self.chunk_line.len()).min(input.len());
+        let room = MAX_CHUNK_LINE
+            .saturating_sub(self.chunk_line.len())
+            .min(input.len());
         let window = input.get(..room).unwrap_or_default();
         let Some(lf) = window.iter().position(|&b| b == b'\n') else {
             self.chunk_line.extend_from_slice(window);
@@ -611,12 +660,17 @@ impl HttpParser {
             }
             return room;
         };
-        self.chunk_line.extend_from_slice(window.get(..=lf).unwrap_or_default());
+        self.chunk_line
+            .extend_from_slice(window.get(..=lf).unwrap_or_default());
         let line = mem::take(&mut self.chunk_line);
         self.pending += line.len();
         match parse_chunk_size(&line) {
             Some(0) => {
-                self.state = State::Chunked(Chunked::Trailers { line_len: 0, last_cr: false, total: 0 });
+                self.state = State::Chunked(Chunked::Trailers {
+                    line_len: 0,
+                    last_cr: false,
+                    total: 0,
+                });
             }
             Some(size) => self.state = State::Chunked(Chunked::Data { remaining: size }),
             None => self.fail(out, "invalid chunk-size line", self.pending),
@@ -626,7 +680,12 @@ impl HttpParser {
 
     /// Consumes trailer lines up to and including the empty line that ends the message.
     fn read_trailers(&mut self, input: &[u8], out: &mut Vec<HttpItem>) -> usize {
-        let State::Chunked(Chunked::Trailers { line_len, last_cr, total }) = &mut self.state else {
+        let State::Chunked(Chunked::Trailers {
+            line_len,
+            last_cr,
+            total,
+        }) = &mut self.state
+        else {
             return 0;
         };
         let mut used = 0;
@@ -672,7 +731,11 @@ impl HttpParser {
     }
 
     fn error(&self, out: &mut Vec<HttpItem>, message: &str, wire_len: usize) {
-        out.push(HttpItem::Error { offset: self.message_start, message: message.to_string(), wire_len });
+        out.push(HttpItem::Error {
+            offset: self.message_start,
+            message: message.to_string(),
+            wire_len,
+        });
     }
 }
 
@@ -715,11 +778,19 @@ fn version_name(minor: Option<u8>) -> String {
 fn collect_headers(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned()))
+        .map(|h| {
+            (
+                h.name.to_string(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
         .collect()
 }
 
-fn header_values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+fn header_values<'a>(
+    headers: &'a [(String, String)],
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> {
     headers
         .iter()
         .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
@@ -756,7 +827,9 @@ fn content_length(headers: &[(String, String)]) -> Result<Option<u64>, String> {
         if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("invalid Content-Length {value:?}"));
         }
-        let n: u64 = value.parse().map_err(|_| format!("Content-Length {value} too large"))?;
+        let n: u64 = value
+            .parse()
+            .map_err(|_| format!("Content-Length {value} too large"))?;
         if length.is_some_and(|prev| prev != n) {
             return Err("conflicting Content-Length values".into());
         }
@@ -788,7 +861,10 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -804,9 +880,21 @@ mod tests {
 
     #[test]
     fn content_length_rules() {
-        assert_eq!(content_length(&headers(&[("Content-Length", "5")])), Ok(Some(5)));
-        assert_eq!(content_length(&headers(&[("content-length", "5, 5")])), Ok(Some(5)));
-        assert!(content_length(&headers(&[("Content-Length", "5"), ("Content-Length", "6")])).is_err());
+        assert_eq!(
+            content_length(&headers(&[("Content-Length", "5")])),
+            Ok(Some(5))
+        );
+        assert_eq!(
+            content_length(&headers(&[("content-length", "5, 5")])),
+            Ok(Some(5))
+        );
+        assert!(
+            content_length(&headers(&[
+                ("Content-Length", "5"),
+                ("Content-Length", "6")
+            ]))
+            .is_err()
+        );
         assert!(content_length(&headers(&[("Content-Length", "-1")])).is_err());
         assert!(content_length(&headers(&[("Content-Length", "")])).is_err());
         assert_eq!(content_length(&headers(&[])), Ok(None));
@@ -814,8 +902,18 @@ mod tests {
 
     #[test]
     fn transfer_coding_order() {
-        assert!(chunked_is_final(&headers(&[("Transfer-Encoding", "gzip, chunked")])));
-        assert!(!chunked_is_final(&headers(&[("Transfer-Encoding", "chunked, gzip")])));
-        assert!(has_token(&headers(&[("Connection", "keep-alive, Upgrade")]), "connection", "upgrade"));
+        assert!(chunked_is_final(&headers(&[(
+            "Transfer-Encoding",
+            "gzip, chunked"
+        )])));
+        assert!(!chunked_is_final(&headers(&[(
+            "Transfer-Encoding",
+            "chunked, gzip"
+        )])));
+        assert!(has_token(
+            &headers(&[("Connection", "keep-alive, Upgrade")]),
+            "connection",
+            "upgrade"
+        ));
     }
 }

@@ -169,7 +169,10 @@ impl SseParser {
         }
         let mut incomplete = mem::take(&mut self.block).wire_len;
         if self.line_len > MAX_LINE {
-            out.push(SseItem::Error(overlong_error(self.line_start, self.line_len)));
+            out.push(SseItem::Error(overlong_error(
+                self.line_start,
+                self.line_len,
+            )));
         } else {
             incomplete += self.line_len;
         }
@@ -177,7 +180,9 @@ impl SseParser {
         self.line.clear();
         self.line_len = 0;
         if incomplete > 0 {
-            out.push(SseItem::Incomplete { wire_len: incomplete });
+            out.push(SseItem::Incomplete {
+                wire_len: incomplete,
+            });
         }
         out
     }

@@ -27,6 +27,8 @@ pub struct WsOptions {
     /// Close code and reason sent when the client stops.
     pub close: (u16, String),
     pub reconnect: bool,
+    /// Text messages sent as soon as the connection is open (`rtc-lab connect --send`).
+    pub greet: Vec<String>,
 }
 
 pub async fn run(ctx: Arc<ClientCtx>, opts: WsOptions, mut publish: Option<PublishRx>) {
@@ -77,6 +79,11 @@ async fn session(
         Ok((ws, _)) => ws,
         Err(e) => return Ending::Dropped(format!("handshake failed: {e}")),
     };
+    for text in &opts.greet {
+        if let Err(e) = ws.send(WsMessage::Text(text.clone().into())).await {
+            return Ending::Dropped(e.to_string());
+        }
+    }
     loop {
         let cmd = async {
             match publish.as_mut() {
