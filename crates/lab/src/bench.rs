@@ -105,9 +105,8 @@ pub async fn tap_overhead(round_trips: usize, payload: usize) -> std::io::Result
 async fn open(addr: std::net::SocketAddr) -> std::io::Result<Ws> {
     let stream = TcpStream::connect(addr).await?;
     stream.set_nodelay(true)?;
-    let (ws, _) = tokio_tungstenite::client_async(format!("ws://{addr}/echo"), stream)
-        .await
-        .map_err(std::io::Error::other)?;
+    let (ws, _) =
+        tokio_tungstenite::client_async(format!("ws://{addr}/echo"), stream).await.map_err(std::io::Error::other)?;
     Ok(ws)
 }
 

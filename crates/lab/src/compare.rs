@@ -76,8 +76,18 @@ pub fn render_table(c: &Comparison) -> String {
         w.clients, w.rate, w.duration, w.payload, w.direction, w.poll_interval, w.seed
     );
     let head = [
-        "technique", "delivered", "requests", "empty", "bytes on wire", "B/msg", "p50 ms", "p95 ms", "p99 ms",
-        "max ms", "conns", "peak",
+        "technique",
+        "delivered",
+        "requests",
+        "empty",
+        "bytes on wire",
+        "B/msg",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "max ms",
+        "conns",
+        "peak",
     ];
     let rows: Vec<Vec<String>> = c
         .runs
@@ -136,45 +146,63 @@ pub fn findings(c: &Comparison) -> Vec<String> {
         let line = match r.technique {
             Technique::Polling => {
                 let empty = if m.requests > 0 { 100.0 * m.empty_responses as f64 / m.requests as f64 } else { 0.0 };
+                let full = m.requests.saturating_sub(m.empty_responses).max(1);
                 format!(
-                    "polling asked {} times for {} deliveries; {:.0}% of the answers were empty (204). \
-                     A message waits for the next poll, so the median delay ({} ms) is about half the {:?} interval.",
-                    m.requests, m.delivered, empty, ms(m.latency_ms.p50), c.workload.poll_interval
+                    "polling asked {} times for {} deliveries; {:.0}% of the answers were empty (204) and each \
+                     other answer carried {:.1} messages. A message waits for the next poll, so the median delay \
+                     ({} ms) is about half the {:?} interval.",
+                    m.requests,
+                    m.delivered,
+                    empty,
+                    m.delivered as f64 / full as f64,
+                    ms(m.latency_ms.p50),
+                    c.workload.poll_interval
                 )
             }
             Technique::LongPolling => format!(
                 "long polling made {:.2} requests per delivered message and held up to {} connections open \
                  waiting for news; median delay {} ms.",
-                per_msg, m.peak_connections, ms(m.latency_ms.p50)
+                per_msg,
+                m.peak_connections,
+                ms(m.latency_ms.p50)
             ),
             Technique::Sse => format!(
                 "SSE opened {:.1} request(s) per client for the whole run and pushed each message as one event; \
                  {:.0} B on the wire per message, median delay {} ms.",
-                m.requests as f64 / clients, m.bytes_per_message, ms(m.latency_ms.p50)
+                m.requests as f64 / clients,
+                m.bytes_per_message,
+                ms(m.latency_ms.p50)
             ),
             Technique::Websocket => format!(
                 "WebSocket upgraded one connection per client ({} handshake request(s) in all) and then sent bare \
                  frames: {:.0} B on the wire per message, median delay {} ms.",
-                m.requests, m.bytes_per_message, ms(m.latency_ms.p50)
+                m.requests,
+                m.bytes_per_message,
+                ms(m.latency_ms.p50)
             ),
         };
         f.push(line);
     }
-    let cheapest = c.runs.iter().filter(|r| r.metrics.delivered > 0).min_by(|a, b| {
-        a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message)
-    });
-    let dearest = c.runs.iter().filter(|r| r.metrics.delivered > 0).max_by(|a, b| {
-        a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message)
-    });
-    if let (Some(lo), Some(hi)) = (cheapest, dearest) {
-        if lo.technique != hi.technique && lo.metrics.bytes_per_message > 0.0 {
-            f.push(format!(
-                "{} spent {:.1}× the bytes per message of {}.",
-                hi.technique,
-                hi.metrics.bytes_per_message / lo.metrics.bytes_per_message,
-                lo.technique
-            ));
-        }
+    let cheapest = c
+        .runs
+        .iter()
+        .filter(|r| r.metrics.delivered > 0)
+        .min_by(|a, b| a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message));
+    let dearest = c
+        .runs
+        .iter()
+        .filter(|r| r.metrics.delivered > 0)
+        .max_by(|a, b| a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message));
+    if let (Some(lo), Some(hi)) = (cheapest, dearest)
+        && lo.technique != hi.technique
+        && lo.metrics.bytes_per_message > 0.0
+    {
+        f.push(format!(
+            "{} spent {:.1}× the bytes per message of {}.",
+            hi.technique,
+            hi.metrics.bytes_per_message / lo.metrics.bytes_per_message,
+            lo.technique
+        ));
     }
     for r in &c.runs {
         if r.metrics.delivered < r.expected_deliveries {
@@ -188,12 +216,18 @@ pub fn findings(c: &Comparison) -> Vec<String> {
 }
 
 fn ms(v: f64) -> String {
-    if v >= 100.0 { format!("{v:.0}") } else if v >= 10.0 { format!("{v:.1}") } else { format!("{v:.2}") }
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
 }
 
 fn bytes(n: u64) -> String {
     match n {
-        n if n >= 10 * 1024 * 1024 => format!("{:.1} MiB", n as f64 / (1024.0 * 1024.0)),
+        n if n >= 1024 * 1024 => format!("{:.2} MiB", n as f64 / (1024.0 * 1024.0)),
         n if n >= 10 * 1024 => format!("{:.1} KiB", n as f64 / 1024.0),
         n => format!("{n} B"),
     }

@@ -75,7 +75,11 @@ pub fn parse_url(mode: Mode, url: &str) -> Result<Endpoint, ConnectError> {
     };
     match scheme.as_str() {
         "https" | "wss" => {
-            return Err(ConnectError::Tls { url: url.to_owned(), scheme, plain: if want == "ws" { "ws" } else { "http" } });
+            return Err(ConnectError::Tls {
+                url: url.to_owned(),
+                scheme,
+                plain: if want == "ws" { "ws" } else { "http" },
+            });
         }
         s if s == want => {}
         _ => return Err(ConnectError::WrongScheme { mode: mode_name, want, url: url.to_owned() }),
@@ -123,9 +127,14 @@ pub async fn run(opts: ConnectOptions, mut on_event: impl FnMut(&TraceEvent)) ->
     let recorder = Recorder::new();
     let experiment: Arc<str> = Arc::from("connect");
     let directory = ClientDirectory::default();
-    let tap = Tap::start(TapConfig { experiment: experiment.clone(), upstream: addr, recorder: recorder.clone(), directory: directory.clone() })
-        .await
-        .map_err(ConnectError::Tap)?;
+    let tap = Tap::start(TapConfig {
+        experiment: experiment.clone(),
+        upstream: addr,
+        recorder: recorder.clone(),
+        directory: directory.clone(),
+    })
+    .await
+    .map_err(ConnectError::Tap)?;
     let (_, mut live) = recorder.subscribe();
     let (stop_tx, stop_rx) = watch::channel(false);
     let ctx = Arc::new(ClientCtx {
@@ -140,11 +149,24 @@ pub async fn run(opts: ConnectOptions, mut on_event: impl FnMut(&TraceEvent)) ->
     });
     let path = ep.path.clone();
     let client = match opts.mode {
-        Mode::Poll => tokio::spawn(client::polling::run(ctx, PollPath { path, lab_protocol: false }, opts.interval, Duration::ZERO)),
-        Mode::LongPoll => tokio::spawn(client::long_polling::run(ctx, PollPath { path, lab_protocol: false }, opts.interval)),
+        Mode::Poll => tokio::spawn(client::polling::run(
+            ctx,
+            PollPath { path, lab_protocol: false },
+            opts.interval,
+            Duration::ZERO,
+        )),
+        Mode::LongPoll => {
+            tokio::spawn(client::long_polling::run(ctx, PollPath { path, lab_protocol: false }, opts.interval))
+        }
         Mode::Sse => tokio::spawn(client::sse::run(ctx, path, false)),
         Mode::Ws => {
-            let o = WsOptions { path, lab_protocol: false, close: (1000, "bye".into()), reconnect: false, greet: opts.send.clone() };
+            let o = WsOptions {
+                path,
+                lab_protocol: false,
+                close: (1000, "bye".into()),
+                reconnect: false,
+                greet: opts.send.clone(),
+            };
             tokio::spawn(client::websocket::run(ctx, o, None))
         }
     };

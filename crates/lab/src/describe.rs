@@ -49,7 +49,17 @@ pub fn summary(e: &TraceEvent) -> String {
             "WebSocket handshake: key {key} → accept {accept} ({})",
             if *accept_valid { "valid" } else { "INVALID" }
         ),
-        EventKind::WsFrame { fin, opcode_name, masked, mask_key, payload_len, payload, close_code, close_reason, .. } => {
+        EventKind::WsFrame {
+            fin,
+            opcode_name,
+            masked,
+            mask_key,
+            payload_len,
+            payload,
+            close_code,
+            close_reason,
+            ..
+        } => {
             let mut s = format!("WS {opcode_name} frame");
             if !fin {
                 s += " (FIN=0)";

@@ -41,7 +41,11 @@ pub fn render(events: &[TraceEvent], opts: &LaneOptions) -> String {
     let mut out = String::new();
     if experiments.is_empty() {
         let known: BTreeSet<&str> = events.iter().map(|e| &*e.experiment).collect();
-        let _ = writeln!(out, "No events to draw. Experiments in this trace: {}", known.into_iter().collect::<Vec<_>>().join(", "));
+        let _ = writeln!(
+            out,
+            "No events to draw. Experiments in this trace: {}",
+            known.into_iter().collect::<Vec<_>>().join(", ")
+        );
         return out;
     }
     for exp in experiments {
@@ -59,12 +63,7 @@ fn section(out: &mut String, exp: &str, evs: &[&TraceEvent], opts: &LaneOptions)
     lanes.extend([Actor::Tap, Actor::Server, Actor::Publisher]);
     let _ = writeln!(out, "== {exp} ==");
     if clients.len() > shown.len() {
-        let _ = writeln!(
-            out,
-            "(showing {} of {} clients; use --clients N to draw more)",
-            shown.len(),
-            clients.len()
-        );
+        let _ = writeln!(out, "(showing {} of {} clients; use --clients N to draw more)", shown.len(), clients.len());
     }
     let mut header = format!("{:>11}  ", "t (ms)");
     for l in &lanes {

@@ -174,9 +174,7 @@ fn parse_duration(s: &str) -> Result<Duration, String> {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -244,7 +242,12 @@ async fn comparison(techniques: &[Technique], args: &WorkloadArgs, output: &Outp
     if let Some(path) = &output.trace {
         let events: Vec<TraceEvent> = recorder.snapshot().iter().map(|e| (**e).clone()).collect();
         jsonl::save(path, &events)?;
-        eprintln!("wrote {} events to {} (draw it with: rtc-lab trace {})", events.len(), path.display(), path.display());
+        eprintln!(
+            "wrote {} events to {} (draw it with: rtc-lab trace {})",
+            events.len(),
+            path.display(),
+            path.display()
+        );
     }
     Ok(())
 }
@@ -279,7 +282,12 @@ async fn run_bench(which: BenchCmd) -> Result<()> {
                 let r = bench::tap_overhead(round_trips, payload).await.context("tap benchmark")?;
                 println!(
                     "run {}: direct p50 {:.1} µs p95 {:.1} µs | through tap p50 {:.1} µs p95 {:.1} µs | ratio p50 {:.2}",
-                    i + 1, r.direct_p50_us, r.direct_p95_us, r.tapped_p50_us, r.tapped_p95_us, r.ratio_p50
+                    i + 1,
+                    r.direct_p50_us,
+                    r.direct_p95_us,
+                    r.tapped_p50_us,
+                    r.tapped_p95_us,
+                    r.ratio_p50
                 );
                 ratios.push(r.ratio_p50);
                 d50.push(r.direct_p50_us);

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 use rtclab_techniques::Technique;
 
 use crate::compare::Comparison;
@@ -29,6 +30,9 @@ pub enum PlotError {
 
 const SIZE: (u32, u32) = (960, 560);
 
+/// Draws one chart on a drawing area.
+type DrawFn = fn(&Comparison, &DrawingArea<SVGBackend, Shift>) -> Result<(), String>;
+
 /// The colour of a technique, the same on every chart.
 pub fn colour(t: Technique) -> RGBColor {
     match t {
@@ -41,9 +45,8 @@ pub fn colour(t: Technique) -> RGBColor {
 
 /// Writes every chart into `dir` (created if missing) and returns their paths.
 pub fn write_all(c: &Comparison, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|source| PlotError::Dir { path: dir.display().to_string(), source })?;
-    let charts: [(&str, fn(&Comparison, &DrawingArea<SVGBackend, Shift>) -> Result<(), String>); 3] = [
+    std::fs::create_dir_all(dir).map_err(|source| PlotError::Dir { path: dir.display().to_string(), source })?;
+    let charts: [(&str, DrawFn); 3] = [
         ("latency-cdf.svg", latency_cdf),
         ("bytes-per-message.svg", bytes_per_message),
         ("requests-per-second.svg", requests_per_second),
@@ -136,12 +139,14 @@ fn bytes_per_message(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) -> R
         .configure_mesh()
         .disable_x_mesh()
         .y_desc("bytes per delivered message")
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .x_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => names.get(*i as usize).cloned().unwrap_or_default(),
             SegmentValue::Last => String::new(),
         })
         .draw()
         .map_err(|e| e.to_string())?;
+    let centred = TextStyle::from(("sans-serif", 16).into_font()).pos(Pos::new(HPos::Center, VPos::Bottom));
     for (i, r) in c.runs.iter().enumerate() {
         let col = colour(r.technique);
         let total = r.metrics.bytes_per_message;
@@ -152,7 +157,7 @@ fn bytes_per_message(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) -> R
         }
         let label = format!("{total:.0} B ({header:.0} header)");
         chart
-            .draw_series([Text::new(label, (SegmentValue::CenterOf(i as i32), total + top * 0.02), ("sans-serif", 16))])
+            .draw_series([Text::new(label, (SegmentValue::CenterOf(i as i32), total + top * 0.02), centred.clone())])
             .map_err(|e| e.to_string())?;
     }
     // A legend for the two shades.
@@ -185,6 +190,7 @@ fn requests_per_second(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) ->
         .configure_mesh()
         .x_desc("second of the run")
         .y_desc("requests started")
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()
         .map_err(|e| e.to_string())?;
     for r in &c.runs {
@@ -197,9 +203,7 @@ fn requests_per_second(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) ->
             .map_err(|e| e.to_string())?
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
-        chart
-            .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, col.filled())))
-            .map_err(|e| e.to_string())?;
+        chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, col.filled()))).map_err(|e| e.to_string())?;
     }
     chart
         .configure_series_labels()

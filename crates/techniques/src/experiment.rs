@@ -305,7 +305,8 @@ async fn wait_for_streams(
         while ready < clients {
             match live.recv().await {
                 Ok(e) if e.experiment == *exp => {
-                    if matches!(e.kind, EventKind::WsHandshake { .. } | EventKind::HttpResponse { streaming: true, .. }) {
+                    if matches!(e.kind, EventKind::WsHandshake { .. } | EventKind::HttpResponse { streaming: true, .. })
+                    {
                         ready += 1;
                     }
                 }

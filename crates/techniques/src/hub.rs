@@ -37,21 +37,14 @@ impl Default for Hub {
 impl Hub {
     pub fn new(capacity: usize) -> Self {
         let (latest, _) = watch::channel(0);
-        Hub {
-            inner: Arc::new(Inner {
-                history: RwLock::new(VecDeque::new()),
-                capacity: capacity.max(1),
-                latest,
-            }),
-        }
+        Hub { inner: Arc::new(Inner { history: RwLock::new(VecDeque::new()), capacity: capacity.max(1), latest }) }
     }
 
     /// Appends a message and wakes every waiting endpoint. Returns its `seq` (from 1).
     pub fn publish(&self, req: PublishRequest) -> Arc<Message> {
         let mut h = self.inner.history.write().unwrap_or_else(|p| p.into_inner());
         let seq = h.back().map_or(1, |m| m.seq + 1);
-        let msg =
-            Arc::new(Message { seq, id: req.id, from: req.from, t: req.t, body: req.body });
+        let msg = Arc::new(Message { seq, id: req.id, from: req.from, t: req.t, body: req.body });
         if h.len() == self.inner.capacity {
             h.pop_front();
         }

@@ -110,11 +110,13 @@ pub fn requests_per_second_series<'a>(events: impl IntoIterator<Item = &'a Trace
     let mut buckets: Vec<u64> = Vec::new();
     for e in events {
         let f = *first.get_or_insert(e.t_ns);
+        // Every second of the run gets a bucket, quiet ones too (SSE and WebSocket are
+        // quiet after their first request, and that is the point).
+        let i = ((e.t_ns - f) / 1_000_000_000) as usize;
+        if buckets.len() <= i {
+            buckets.resize(i + 1, 0);
+        }
         if let EventKind::HttpRequest { .. } = e.kind {
-            let i = ((e.t_ns - f) / 1_000_000_000) as usize;
-            if buckets.len() <= i {
-                buckets.resize(i + 1, 0);
-            }
             buckets[i] += 1;
         }
     }

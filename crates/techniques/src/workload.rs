@@ -19,8 +19,7 @@ pub enum Technique {
 }
 
 impl Technique {
-    pub const ALL: [Technique; 4] =
-        [Technique::Polling, Technique::LongPolling, Technique::Sse, Technique::Websocket];
+    pub const ALL: [Technique; 4] = [Technique::Polling, Technique::LongPolling, Technique::Sse, Technique::Websocket];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -148,17 +147,29 @@ impl Workload {
         if self.poll_interval < MIN_POLL_INTERVAL || self.poll_interval > MAX_DURATION {
             return bad(
                 "--poll-interval",
-                format!("{:?} is out of range; use {}ms to {}s", self.poll_interval, MIN_POLL_INTERVAL.as_millis(), MAX_DURATION.as_secs()),
+                format!(
+                    "{:?} is out of range; use {}ms to {}s",
+                    self.poll_interval,
+                    MIN_POLL_INTERVAL.as_millis(),
+                    MAX_DURATION.as_secs()
+                ),
             );
         }
         if self.long_poll_timeout < Duration::from_millis(100) || self.long_poll_timeout > MAX_LONG_POLL_TIMEOUT {
             return bad(
                 "--long-poll-timeout",
-                format!("{:?} is out of range; use 100ms to {}s", self.long_poll_timeout, MAX_LONG_POLL_TIMEOUT.as_secs()),
+                format!(
+                    "{:?} is out of range; use 100ms to {}s",
+                    self.long_poll_timeout,
+                    MAX_LONG_POLL_TIMEOUT.as_secs()
+                ),
             );
         }
         if self.direction == Direction::Both && self.clients < 2 {
-            return bad("--clients", "direction `both` needs at least 2 clients (one sends, the others receive)".into());
+            return bad(
+                "--clients",
+                "direction `both` needs at least 2 clients (one sends, the others receive)".into(),
+            );
         }
         let deliveries = self.messages() as f64 * f64::from(self.clients);
         if deliveries > MAX_DELIVERIES {

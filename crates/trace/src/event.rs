@@ -127,7 +127,10 @@ fn to_hex(bytes: &[u8]) -> String {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// The tap accepted a connection and opened its own to the server.
-    TcpOpen { client_addr: String, server_addr: String },
+    TcpOpen {
+        client_addr: String,
+        server_addr: String,
+    },
     /// A connection ended; counters are the bytes the tap forwarded each way.
     TcpClose {
         bytes_client_to_server: u64,
@@ -168,7 +171,9 @@ pub enum EventKind {
         dispatched: bool,
     },
     /// An SSE comment line (`: …`), typically a keep-alive.
-    SseComment { text: String },
+    SseComment {
+        text: String,
+    },
     /// A WebSocket opening handshake completed (the 101 response), with the key check.
     WsHandshake {
         key: String,
@@ -198,14 +203,26 @@ pub enum EventKind {
         close_reason: Option<String>,
     },
     /// The application published a message (server publisher or a client sending upstream).
-    MessagePublished { msg_id: u64, size: u64 },
+    MessagePublished {
+        msg_id: u64,
+        size: u64,
+    },
     /// A client received a message; `latency_ns` is receipt time minus publish time.
-    MessageDelivered { msg_id: u64, latency_ns: u64 },
+    MessageDelivered {
+        msg_id: u64,
+        latency_ns: u64,
+    },
     /// A decoder met bytes that break the protocol. `offset` counts bytes from the start of
     /// this connection's direction.
-    ProtocolError { protocol: String, offset: u64, message: String },
+    ProtocolError {
+        protocol: String,
+        offset: u64,
+        message: String,
+    },
     /// Free text: reconnect decisions, fault injection, phase changes.
-    Note { text: String },
+    Note {
+        text: String,
+    },
 }
 
 impl EventKind {

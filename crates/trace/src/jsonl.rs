@@ -8,10 +8,7 @@ use crate::event::TraceEvent;
 use crate::{Error, Result};
 
 /// Writes events as JSON Lines.
-pub fn write<'a, W: Write>(
-    mut out: W,
-    events: impl IntoIterator<Item = &'a TraceEvent>,
-) -> std::io::Result<()> {
+pub fn write<'a, W: Write>(mut out: W, events: impl IntoIterator<Item = &'a TraceEvent>) -> std::io::Result<()> {
     for e in events {
         serde_json::to_writer(&mut out, e)?;
         out.write_all(b"\n")?;
@@ -47,8 +44,7 @@ pub fn read<R: BufRead>(input: R, name: &str) -> Result<Vec<TraceEvent>> {
 /// Reads a JSON Lines trace file.
 pub fn load(path: &Path) -> Result<Vec<TraceEvent>> {
     let name = path.display().to_string();
-    let file =
-        std::fs::File::open(path).map_err(|source| Error::Io { path: name.clone(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| Error::Io { path: name.clone(), source })?;
     read(std::io::BufReader::new(file), &name)
 }
 
@@ -57,8 +53,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::event::{Actor, EventKind, NewEvent};
     use crate::Recorder;
+    use crate::event::{Actor, EventKind, NewEvent};
 
     #[test]
     fn export_then_import_gives_the_same_events() {

@@ -154,12 +154,7 @@ impl Recorder {
 
     pub fn stats(&self) -> RecorderStats {
         let st = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());
-        RecorderStats {
-            recorded: st.next_seq,
-            held: st.ring.len(),
-            evicted: st.evicted,
-            capacity: self.inner.capacity,
-        }
+        RecorderStats { recorded: st.next_seq, held: st.ring.len(), evicted: st.evicted, capacity: self.inner.capacity }
     }
 }
 

@@ -225,9 +225,7 @@ impl ConnDecoder {
     fn on_request_items(&mut self, items: Vec<HttpItem>) {
         for item in items {
             match item {
-                HttpItem::Request(head) => {
-                    self.request = Some(PendingRequest { head, body: BodyAcc::default() })
-                }
+                HttpItem::Request(head) => self.request = Some(PendingRequest { head, body: BodyAcc::default() }),
                 HttpItem::Body { data, wire_len } => match &mut self.request {
                     Some(r) => r.body.add(&data, wire_len),
                     None => self.c2s.unattributed += wire_len as u64,
@@ -394,9 +392,7 @@ impl ConnDecoder {
                     let kind = EventKind::SseComment { text: c.text };
                     self.record(Dir::ServerToClient, kind, c.wire_len as u64, 0, Some(parent));
                 }
-                SseItem::Error(e) => {
-                    self.protocol_error(Dir::ServerToClient, "sse", e.offset, e.message, e.wire_len)
-                }
+                SseItem::Error(e) => self.protocol_error(Dir::ServerToClient, "sse", e.offset, e.message, e.wire_len),
                 SseItem::Incomplete { wire_len } => {
                     let kind = EventKind::Note {
                         text: "the stream ended inside an event block; per the SSE rules it is discarded".into(),
@@ -428,9 +424,7 @@ impl ConnDecoder {
                         opcode: f.opcode,
                         opcode_name: opcode_name(f.opcode).to_owned(),
                         masked: f.masked,
-                        mask_key: f.mask_key.map(|k| {
-                            format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3])
-                        }),
+                        mask_key: f.mask_key.map(|k| format!("{:02x} {:02x} {:02x} {:02x}", k[0], k[1], k[2], k[3])),
                         payload_len: f.payload_len,
                         payload: Preview::of(&f.preview, f.payload_len),
                         close_code: f.close_code,

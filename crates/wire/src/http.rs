@@ -129,11 +129,7 @@ enum Chunked {
     /// Expecting the LF after chunk data.
     DataLf,
     /// Reading trailer fields until an empty line.
-    Trailers {
-        line_len: usize,
-        last_cr: bool,
-        total: usize,
-    },
+    Trailers { line_len: usize, last_cr: bool, total: usize },
 }
 
 #[derive(Debug)]
@@ -255,9 +251,7 @@ impl HttpParser {
                 self.error(&mut out, message, wire_len);
             }
             State::Head => {}
-            State::UntilClose => out.push(HttpItem::End {
-                wire_len: unattributed,
-            }),
+            State::UntilClose => out.push(HttpItem::End { wire_len: unattributed }),
             State::Length { remaining } => {
                 let message = format!("stream ended {remaining} bytes before the end of the body");
                 self.error(&mut out, &message, unattributed);
@@ -273,17 +267,10 @@ impl HttpParser {
             State::Dead => {
                 self.state = State::Dead;
                 if self.dead_bytes > 0 {
-                    let message = format!(
-                        "{} bytes not parsed after an earlier error",
-                        self.dead_bytes
-                    );
+                    let message = format!("{} bytes not parsed after an earlier error", self.dead_bytes);
                     let offset = self.pos.saturating_sub(self.dead_bytes);
                     let wire_len = clamp(mem::take(&mut self.dead_bytes));
-                    out.push(HttpItem::Error {
-                        offset,
-                        message,
-                        wire_len,
-                    });
+                    out.push(HttpItem::Error { offset, message, wire_len });
                 }
             }
         }
@@ -347,11 +334,7 @@ impl HttpParser {
         if self.dropped > 0 {
             let message = format!("{} bytes held for an upgrade were dropped", self.dropped);
             let wire_len = clamp(mem::take(&mut self.dropped));
-            out.push(HttpItem::Error {
-                offset: self.pos,
-                message,
-                wire_len,
-            });
+            out.push(HttpItem::Error { offset: self.pos, message, wire_len });
             self.state = State::Dead;
         }
         out
@@ -432,8 +415,7 @@ impl HttpParser {
         }
         let old_len = self.head.len();
         let take = MAX_HEAD.saturating_sub(old_len).min(input.len());
-        self.head
-            .extend_from_slice(input.get(..take).unwrap_or_default());
+        self.head.extend_from_slice(input.get(..take).unwrap_or_default());
         if let Some(end) = self.find_head_end() {
             self.head.truncate(end);
             self.parse_head(out);
@@ -507,14 +489,9 @@ impl HttpParser {
     /// connection to another protocol: an upgrade request, or `CONNECT`.
     fn request_framing(&mut self, req: &RequestHead) -> Result<Framing, String> {
         let headers = &req.headers;
-        let upgrade = (has_header(headers, "upgrade")
-            && has_token(headers, "connection", "upgrade"))
+        let upgrade = (has_header(headers, "upgrade") && has_token(headers, "connection", "upgrade"))
             || req.method.eq_ignore_ascii_case("CONNECT");
-        self.after = if upgrade {
-            After::UpgradePending
-        } else {
-            After::NextMessage
-        };
+        self.after = if upgrade { After::UpgradePending } else { After::NextMessage };
         if has_header(headers, "transfer-encoding") {
             return if chunked_is_final(headers) {
                 Ok(Framing::Chunked)
@@ -531,18 +508,10 @@ impl HttpParser {
     /// Body framing of a response (RFC 9112 §6.3); also notes a switch of protocol.
     fn response_framing(&mut self, resp: &ResponseHead) -> Result<Framing, String> {
         let interim = (100..200).contains(&resp.status) && resp.status != 101;
-        let method = if interim {
-            self.methods.front().cloned()
-        } else {
-            self.methods.pop_front()
-        };
+        let method = if interim { self.methods.front().cloned() } else { self.methods.pop_front() };
         let method = method.unwrap_or_default();
         let tunnel = method.eq_ignore_ascii_case("CONNECT") && (200..300).contains(&resp.status);
-        self.after = if resp.status == 101 || tunnel {
-            After::Upgraded
-        } else {
-            After::NextMessage
-        };
+        self.after = if resp.status == 101 || tunnel { After::Upgraded } else { After::NextMessage };
         let headers = &resp.headers;
         if method.eq_ignore_ascii_case("HEAD") || (100..200).contains(&resp.status) || tunnel {
             return Ok(Framing::None);
@@ -551,11 +520,7 @@ impl HttpParser {
             return Ok(Framing::None);
         }
         if has_header(headers, "transfer-encoding") {
-            return Ok(if chunked_is_final(headers) {
-                Framing::Chunked
-            } else {
-                Framing::UntilClose
-            });
+            return Ok(if chunked_is_final(headers) { Framing::Chunked } else { Framing::UntilClose });
         }
         Ok(match content_length(headers)? {
             Some(n) => Framing::Length(n),
@@ -574,9 +539,7 @@ impl HttpParser {
 
     /// Emits `End` and moves on to what follows the message.
     fn end_message(&mut self, out: &mut Vec<HttpItem>) {
-        out.push(HttpItem::End {
-            wire_len: mem::take(&mut self.pending),
-        });
+        out.push(HttpItem::End { wire_len: mem::take(&mut self.pending) });
         self.state = match self.after {
             After::NextMessage => State::Head,
             After::UpgradePending => State::UpgradePending,
@@ -608,10 +571,7 @@ impl HttpParser {
             return;
         }
         let wire_len = mem::take(&mut self.pending) + data.len();
-        out.push(HttpItem::Body {
-            data: data.to_vec(),
-            wire_len,
-        });
+        out.push(HttpItem::Body { data: data.to_vec(), wire_len });
     }
 
     fn read_chunked(&mut self, input: &[u8], out: &mut Vec<HttpItem>) -> usize {
@@ -647,9 +607,7 @@ impl HttpParser {
     }
 
     fn read_chunk_size(&mut self, input: &[u8], out: &mut Vec<HttpItem>) -> usize {
-        let room = MAX_CHUNK_LINE
-            .saturating_sub(self.chunk_line.len())
-            .min(input.len());
+        let room = MAX_CHUNK_LINE.saturating_sub(self.chunk_line.len()).min(input.len());
         let window = input.get(..room).unwrap_or_default();
         let Some(lf) = window.iter().position(|&b| b == b'\n') else {
             self.chunk_line.extend_from_slice(window);
@@ -660,17 +618,12 @@ impl HttpParser {
             }
             return room;
         };
-        self.chunk_line
-            .extend_from_slice(window.get(..=lf).unwrap_or_default());
+        self.chunk_line.extend_from_slice(window.get(..=lf).unwrap_or_default());
         let line = mem::take(&mut self.chunk_line);
         self.pending += line.len();
         match parse_chunk_size(&line) {
             Some(0) => {
-                self.state = State::Chunked(Chunked::Trailers {
-                    line_len: 0,
-                    last_cr: false,
-                    total: 0,
-                });
+                self.state = State::Chunked(Chunked::Trailers { line_len: 0, last_cr: false, total: 0 });
             }
             Some(size) => self.state = State::Chunked(Chunked::Data { remaining: size }),
             None => self.fail(out, "invalid chunk-size line", self.pending),
@@ -680,12 +633,7 @@ impl HttpParser {
 
     /// Consumes trailer lines up to and including the empty line that ends the message.
     fn read_trailers(&mut self, input: &[u8], out: &mut Vec<HttpItem>) -> usize {
-        let State::Chunked(Chunked::Trailers {
-            line_len,
-            last_cr,
-            total,
-        }) = &mut self.state
-        else {
+        let State::Chunked(Chunked::Trailers { line_len, last_cr, total }) = &mut self.state else {
             return 0;
         };
         let mut used = 0;
@@ -731,11 +679,7 @@ impl HttpParser {
     }
 
     fn error(&self, out: &mut Vec<HttpItem>, message: &str, wire_len: usize) {
-        out.push(HttpItem::Error {
-            offset: self.message_start,
-            message: message.to_string(),
-            wire_len,
-        });
+        out.push(HttpItem::Error { offset: self.message_start, message: message.to_string(), wire_len });
     }
 }
 
@@ -776,25 +720,11 @@ fn version_name(minor: Option<u8>) -> String {
 }
 
 fn collect_headers(headers: &[httparse::Header<'_>]) -> Vec<(String, String)> {
-    headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_string(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect()
+    headers.iter().map(|h| (h.name.to_string(), String::from_utf8_lossy(h.value).into_owned())).collect()
 }
 
-fn header_values<'a>(
-    headers: &'a [(String, String)],
-    name: &'a str,
-) -> impl Iterator<Item = &'a str> {
-    headers
-        .iter()
-        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+fn header_values<'a>(headers: &'a [(String, String)], name: &'a str) -> impl Iterator<Item = &'a str> {
+    headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 fn has_header(headers: &[(String, String)], name: &str) -> bool {
@@ -803,9 +733,7 @@ fn has_header(headers: &[(String, String)], name: &str) -> bool {
 
 /// Whether a comma-separated header field lists `token` (case-insensitively).
 fn has_token(headers: &[(String, String)], name: &str, token: &str) -> bool {
-    header_values(headers, name)
-        .flat_map(|v| v.split(','))
-        .any(|t| t.trim().eq_ignore_ascii_case(token))
+    header_values(headers, name).flat_map(|v| v.split(',')).any(|t| t.trim().eq_ignore_ascii_case(token))
 }
 
 /// Whether the last transfer coding applied is `chunked`.
@@ -827,9 +755,7 @@ fn content_length(headers: &[(String, String)]) -> Result<Option<u64>, String> {
         if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!("invalid Content-Length {value:?}"));
         }
-        let n: u64 = value
-            .parse()
-            .map_err(|_| format!("Content-Length {value} too large"))?;
+        let n: u64 = value.parse().map_err(|_| format!("Content-Length {value} too large"))?;
         if length.is_some_and(|prev| prev != n) {
             return Err("conflicting Content-Length values".into());
         }
@@ -861,10 +787,7 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -880,21 +803,9 @@ mod tests {
 
     #[test]
     fn content_length_rules() {
-        assert_eq!(
-            content_length(&headers(&[("Content-Length", "5")])),
-            Ok(Some(5))
-        );
-        assert_eq!(
-            content_length(&headers(&[("content-length", "5, 5")])),
-            Ok(Some(5))
-        );
-        assert!(
-            content_length(&headers(&[
-                ("Content-Length", "5"),
-                ("Content-Length", "6")
-            ]))
-            .is_err()
-        );
+        assert_eq!(content_length(&headers(&[("Content-Length", "5")])), Ok(Some(5)));
+        assert_eq!(content_length(&headers(&[("content-length", "5, 5")])), Ok(Some(5)));
+        assert!(content_length(&headers(&[("Content-Length", "5"), ("Content-Length", "6")])).is_err());
         assert!(content_length(&headers(&[("Content-Length", "-1")])).is_err());
         assert!(content_length(&headers(&[("Content-Length", "")])).is_err());
         assert_eq!(content_length(&headers(&[])), Ok(None));
@@ -902,18 +813,8 @@ mod tests {
 
     #[test]
     fn transfer_coding_order() {
-        assert!(chunked_is_final(&headers(&[(
-            "Transfer-Encoding",
-            "gzip, chunked"
-        )])));
-        assert!(!chunked_is_final(&headers(&[(
-            "Transfer-Encoding",
-            "chunked, gzip"
-        )])));
-        assert!(has_token(
-            &headers(&[("Connection", "keep-alive, Upgrade")]),
-            "connection",
-            "upgrade"
-        ));
+        assert!(chunked_is_final(&headers(&[("Transfer-Encoding", "gzip, chunked")])));
+        assert!(!chunked_is_final(&headers(&[("Transfer-Encoding", "chunked, gzip")])));
+        assert!(has_token(&headers(&[("Connection", "keep-alive, Upgrade")]), "connection", "upgrade"));
     }
 }

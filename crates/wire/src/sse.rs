@@ -169,10 +169,7 @@ impl SseParser {
         }
         let mut incomplete = mem::take(&mut self.block).wire_len;
         if self.line_len > MAX_LINE {
-            out.push(SseItem::Error(overlong_error(
-                self.line_start,
-                self.line_len,
-            )));
+            out.push(SseItem::Error(overlong_error(self.line_start, self.line_len)));
         } else {
             incomplete += self.line_len;
         }
@@ -180,9 +177,7 @@ impl SseParser {
         self.line.clear();
         self.line_len = 0;
         if incomplete > 0 {
-            out.push(SseItem::Incomplete {
-                wire_len: incomplete,
-            });
+            out.push(SseItem::Incomplete { wire_len: incomplete });
         }
         out
     }
@@ -251,11 +246,7 @@ impl SseParser {
             out.push(SseItem::Error(overlong_error(start, wire_len)));
             return;
         }
-        let content = if first {
-            line.strip_prefix(BOM).unwrap_or(&line)
-        } else {
-            &line
-        };
+        let content = if first { line.strip_prefix(BOM).unwrap_or(&line) } else { &line };
         self.process_line(content, wire_len, start, out);
     }
 
@@ -263,10 +254,9 @@ impl SseParser {
     fn process_line(&mut self, line: &[u8], wire_len: usize, start: u64, out: &mut Vec<SseItem>) {
         match line.split_first() {
             None => out.push(SseItem::Event(self.dispatch(wire_len))),
-            Some((b':', text)) => out.push(SseItem::Comment(SseComment {
-                text: lossy(strip_one_space(text)),
-                wire_len,
-            })),
+            Some((b':', text)) => {
+                out.push(SseItem::Comment(SseComment { text: lossy(strip_one_space(text)), wire_len }))
+            }
             Some(_) => {
                 self.block.wire_len += wire_len;
                 let (name, value) = split_field(line);
@@ -333,11 +323,7 @@ impl SseParser {
 }
 
 fn overlong_error(offset: u64, wire_len: usize) -> SseError {
-    SseError {
-        offset,
-        message: format!("line longer than {MAX_LINE} bytes skipped"),
-        wire_len,
-    }
+    SseError { offset, message: format!("line longer than {MAX_LINE} bytes skipped"), wire_len }
 }
 
 /// Splits a field line at its first colon; the value loses one leading space. A line

@@ -164,9 +164,7 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
     let server = match TcpStream::connect(cfg.upstream).await {
         Ok(s) => s,
         Err(e) => {
-            let note = EventKind::Note {
-                text: format!("tap: could not reach the server at {}: {e}", cfg.upstream),
-            };
+            let note = EventKind::Note { text: format!("tap: could not reach the server at {}: {e}", cfg.upstream) };
             let ev = NewEvent::new(&cfg.experiment, Actor::Tap, note);
             cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
             return;
@@ -178,12 +176,7 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
     let ev = NewEvent::new(&cfg.experiment, actor, open);
     cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
 
-    let decoder = Mutex::new(ConnDecoder::new(
-        cfg.recorder.clone(),
-        cfg.experiment.clone(),
-        conn,
-        actor,
-    ));
+    let decoder = Mutex::new(ConnDecoder::new(cfg.recorder.clone(), cfg.experiment.clone(), conn, actor));
     let ending = Arc::new(Mutex::new(Ending::default()));
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
@@ -196,7 +189,11 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
         _ = shared.cut.notified() => ending.lock().unwrap_or_else(|p| p.into_inner()).set("tap"),
     }
     let closed_by = ending.lock().unwrap_or_else(|p| p.into_inner()).first.take().unwrap_or_default();
-    decoder.lock().unwrap_or_else(|p| p.into_inner()).finish(&closed_by, c2s.load(Ordering::Relaxed), s2c.load(Ordering::Relaxed));
+    decoder.lock().unwrap_or_else(|p| p.into_inner()).finish(
+        &closed_by,
+        c2s.load(Ordering::Relaxed),
+        s2c.load(Ordering::Relaxed),
+    );
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -244,10 +241,13 @@ async fn pump(
         }
         count.fetch_add(n as u64, Ordering::Relaxed);
         if let Err(e) = to.write_all(bytes).await {
-            ending.lock().unwrap_or_else(|p| p.into_inner()).set(format!("error: writing to {}: {e}", match side {
-                Side::Client => "server",
-                Side::Server => "client",
-            }));
+            ending.lock().unwrap_or_else(|p| p.into_inner()).set(format!(
+                "error: writing to {}: {e}",
+                match side {
+                    Side::Client => "server",
+                    Side::Server => "client",
+                }
+            ));
             return;
         }
     }

@@ -263,30 +263,18 @@ impl WsParser {
             State::Header if !self.head.is_empty() => {
                 out.push(WsItem::Error(WsError {
                     offset: self.frame_start,
-                    message: format!(
-                        "stream ended inside a frame header ({} bytes)",
-                        self.head.len()
-                    ),
+                    message: format!("stream ended inside a frame header ({} bytes)", self.head.len()),
                     wire_len: self.head.len(),
                     fatal: false,
                 }));
             }
             State::Header => {}
             State::Payload(partial) => {
-                let Partial {
-                    frame,
-                    start,
-                    received,
-                    errors,
-                    ..
-                } = *partial;
+                let Partial { frame, start, received, errors, .. } = *partial;
                 out.extend(errors.into_iter().map(WsItem::Error));
                 out.push(WsItem::Error(WsError {
                     offset: start,
-                    message: format!(
-                        "stream ended inside a frame: {received} of {} payload bytes",
-                        frame.payload_len
-                    ),
+                    message: format!("stream ended inside a frame: {received} of {} payload bytes", frame.payload_len),
                     wire_len: frame.header_len + clamp(received),
                     fatal: false,
                 }));
@@ -296,10 +284,7 @@ impl WsParser {
                 if self.dead_bytes > 0 {
                     out.push(WsItem::Error(WsError {
                         offset: self.dead_start,
-                        message: format!(
-                            "{} bytes not decoded after a fatal error",
-                            self.dead_bytes
-                        ),
+                        message: format!("{} bytes not decoded after a fatal error", self.dead_bytes),
                         wire_len: clamp(self.dead_bytes),
                         fatal: true,
                     }));
@@ -322,8 +307,7 @@ impl WsParser {
     fn read_header(&mut self, input: &[u8], out: &mut Vec<WsItem>) -> usize {
         let needed = header_len_from(&self.head).saturating_sub(self.head.len());
         let take = needed.min(input.len());
-        self.head
-            .extend_from_slice(input.get(..take).unwrap_or_default());
+        self.head.extend_from_slice(input.get(..take).unwrap_or_default());
         if self.head.len() >= 2 && self.head.len() == header_len_from(&self.head) {
             let head = mem::take(&mut self.head);
             if let Some(header) = decode_header(&head) {
@@ -365,13 +349,7 @@ impl WsParser {
             fragment,
             text_valid_utf8: None,
         };
-        let partial = Partial {
-            frame,
-            start,
-            received: 0,
-            in_message,
-            errors,
-        };
+        let partial = Partial { frame, start, received: 0, in_message, errors };
         if header.payload_len == 0 {
             self.complete_frame(partial, out);
         } else {
@@ -397,25 +375,14 @@ impl WsParser {
             problems.push("control frame is fragmented (FIN clear)".into());
         }
         if is_control(h.opcode) && h.payload_len > MAX_CONTROL_PAYLOAD {
-            problems.push(format!(
-                "control frame payload of {} bytes exceeds 125",
-                h.payload_len
-            ));
+            problems.push(format!("control frame payload of {} bytes exceeds 125", h.payload_len));
         }
         if !is_minimal_length(h.len_code, h.payload_len) {
-            problems.push(format!(
-                "payload length {} not minimally encoded",
-                h.payload_len
-            ));
+            problems.push(format!("payload length {} not minimally encoded", h.payload_len));
         }
         problems
             .into_iter()
-            .map(|message| WsError {
-                offset: self.frame_start,
-                message,
-                wire_len: 0,
-                fatal: false,
-            })
+            .map(|message| WsError { offset: self.frame_start, message, wire_len: 0, fatal: false })
             .collect()
     }
 
@@ -424,41 +391,22 @@ impl WsParser {
     fn place_in_message(&mut self, h: &Header, errors: &mut Vec<WsError>) -> (Fragment, bool) {
         let offset = self.frame_start;
         let mut report = |message: &str| {
-            errors.push(WsError {
-                offset,
-                message: message.into(),
-                wire_len: 0,
-                fatal: false,
-            });
+            errors.push(WsError { offset, message: message.into(), wire_len: 0, fatal: false });
         };
         match h.opcode {
             0x1 | 0x2 => {
                 if self.message.is_some() {
                     report("new data frame while a fragmented message is in progress");
                 }
-                self.message = Some(Message {
-                    text: h.opcode == 0x1,
-                    utf8: Utf8Check::default(),
-                    utf8_reported: false,
-                });
-                (
-                    if h.fin {
-                        Fragment::Whole
-                    } else {
-                        Fragment::First
-                    },
-                    true,
-                )
+                self.message =
+                    Some(Message { text: h.opcode == 0x1, utf8: Utf8Check::default(), utf8_reported: false });
+                (if h.fin { Fragment::Whole } else { Fragment::First }, true)
             }
             0x0 => {
                 if self.message.is_none() {
                     report("continuation frame with no message in progress");
                 }
-                let fragment = if h.fin {
-                    Fragment::Last
-                } else {
-                    Fragment::Middle
-                };
+                let fragment = if h.fin { Fragment::Last } else { Fragment::Middle };
                 (fragment, self.message.is_some())
             }
             _ => (Fragment::Whole, false),
@@ -471,9 +419,7 @@ impl WsParser {
             return 0;
         };
         let remaining = partial.frame.payload_len - partial.received;
-        let take = usize::try_from(remaining)
-            .unwrap_or(usize::MAX)
-            .min(input.len());
+        let take = usize::try_from(remaining).unwrap_or(usize::MAX).min(input.len());
         let chunk = input.get(..take).unwrap_or_default();
         let text = partial.in_message && self.message.as_ref().is_some_and(|m| m.text);
         let utf8 = self.message.as_mut().filter(|_| text).map(|m| &mut m.utf8);
@@ -495,8 +441,7 @@ impl WsParser {
             self.check_message(&mut partial);
         }
         self.state = State::Header;
-        self.frame_start =
-            partial.start + partial.frame.header_len as u64 + partial.frame.payload_len;
+        self.frame_start = partial.start + partial.frame.header_len as u64 + partial.frame.payload_len;
         out.push(WsItem::Frame(partial.frame));
         out.extend(partial.errors.into_iter().map(WsItem::Error));
     }
@@ -532,11 +477,7 @@ impl WsParser {
 fn absorb_payload(partial: &mut Partial, chunk: &[u8], mut utf8: Option<&mut Utf8Check>) {
     let key = partial.frame.mask_key.unwrap_or_default();
     let preview_room = PREVIEW_LIMIT.saturating_sub(partial.frame.preview.len());
-    let needed = if utf8.is_some() {
-        chunk.len()
-    } else {
-        preview_room.min(chunk.len())
-    };
+    let needed = if utf8.is_some() { chunk.len() } else { preview_room.min(chunk.len()) };
     let mut position = partial.received;
     for piece in chunk.get(..needed).unwrap_or_default().chunks(UNMASK_BLOCK) {
         let mut block = [0u8; UNMASK_BLOCK];
@@ -545,10 +486,7 @@ fn absorb_payload(partial: &mut Partial, chunk: &[u8], mut utf8: Option<&mut Utf
         }
         let clear = block.get(..piece.len()).unwrap_or_default();
         let room = PREVIEW_LIMIT.saturating_sub(partial.frame.preview.len());
-        partial
-            .frame
-            .preview
-            .extend_from_slice(clear.get(..room.min(clear.len())).unwrap_or_default());
+        partial.frame.preview.extend_from_slice(clear.get(..room.min(clear.len())).unwrap_or_default());
         if let Some(check) = utf8.as_deref_mut() {
             check.feed(clear);
         }
@@ -580,14 +518,7 @@ fn check_close(partial: &mut Partial) {
         }
     }
     let offset = partial.start;
-    partial
-        .errors
-        .extend(problems.into_iter().map(|message| WsError {
-            offset,
-            message,
-            wire_len: 0,
-            fatal: false,
-        }));
+    partial.errors.extend(problems.into_iter().map(|message| WsError { offset, message, wire_len: 0, fatal: false }));
 }
 
 /// Close codes an endpoint may send (RFC 6455 §7.4 and the IANA registry): the assigned
@@ -639,11 +570,7 @@ fn decode_header(head: &[u8]) -> Option<Header> {
         }
         short => (u64::from(short), rest),
     };
-    let mask_key = if second & 0x80 != 0 {
-        Some(*rest.first_chunk::<4>()?)
-    } else {
-        None
-    };
+    let mask_key = if second & 0x80 != 0 { Some(*rest.first_chunk::<4>()?) } else { None };
     Some(Header {
         fin: first & 0x80 != 0,
         rsv: [first & 0x40 != 0, first & 0x20 != 0, first & 0x10 != 0],

@@ -65,11 +65,7 @@ fn sse_wire(items: &[SseItem]) -> usize {
 /// Parses `input` whole, checks split independence and byte accounting, returns the items.
 fn sse_check(input: &[u8]) -> Vec<SseItem> {
     let whole = sse_run(input, &[]);
-    assert_eq!(
-        sse_wire(&whole),
-        input.len(),
-        "byte accounting for {input:?}"
-    );
+    assert_eq!(sse_wire(&whole), input.len(), "byte accounting for {input:?}");
     for cuts in standard_splits(input.len()) {
         assert_eq!(sse_run(input, &cuts), whole, "split at {cuts:?}");
     }
@@ -106,18 +102,10 @@ fn comments(items: &[SseItem]) -> Vec<&str> {
 fn sse_bom_is_skipped_once() {
     let items = sse_check("\u{FEFF}data: 1\n\n\u{FEFF}data: 2\n\ndata: 3\n\n".as_bytes());
     assert_eq!(dispatched_data(&items), ["1", "3"]);
-    let SseItem::Event(first) = &items[0] else {
-        panic!("{items:?}")
-    };
-    assert_eq!(
-        first.wire_len,
-        3 + "data: 1\n\n".len(),
-        "the BOM counts in the first item"
-    );
+    let SseItem::Event(first) = &items[0] else { panic!("{items:?}") };
+    assert_eq!(first.wire_len, 3 + "data: 1\n\n".len(), "the BOM counts in the first item");
     // The second BOM makes the field name "\u{FEFF}data", an unknown field.
-    let SseItem::Event(second) = &items[1] else {
-        panic!("{items:?}")
-    };
+    let SseItem::Event(second) = &items[1] else { panic!("{items:?}") };
     assert!(!second.dispatched);
 }
 
@@ -130,14 +118,10 @@ fn sse_two_boms_make_the_first_field_unknown() {
 #[test]
 fn sse_comments_are_their_own_items() {
     let long = "x".repeat(3000);
-    let input =
-        format!("data:1\r:\0\n:\r\ndata:2\n:{long}\rdata:3\n:data:fail\r: {long}\ndata:4\n\n");
+    let input = format!("data:1\r:\0\n:\r\ndata:2\n:{long}\rdata:3\n:data:fail\r: {long}\ndata:4\n\n");
     let items = sse_check(input.as_bytes());
     assert_eq!(dispatched_data(&items), ["1\n2\n3\n4"]);
-    assert_eq!(
-        comments(&items),
-        ["\0", "", long.as_str(), "data:fail", long.as_str()]
-    );
+    assert_eq!(comments(&items), ["\0", "", long.as_str(), "data:fail", long.as_str()]);
     let event = dispatched(&items)[0];
     assert_eq!(event.wire_len, "data:1\rdata:2\ndata:3\ndata:4\n\n".len());
     assert_eq!(event.data_len, 4);
@@ -148,9 +132,7 @@ fn sse_comment_between_events_and_following_blank_line() {
     let items = sse_check(b": hi\n\ndata: x\n\n");
     assert!(matches!(&items[0], SseItem::Comment(c) if c.text == "hi" && c.wire_len == 5));
     // The blank line after a comment ends an empty block: an undispatched event of 1 byte.
-    assert!(
-        matches!(&items[1], SseItem::Event(e) if !e.dispatched && e.wire_len == 1 && e.data.is_empty())
-    );
+    assert!(matches!(&items[1], SseItem::Event(e) if !e.dispatched && e.wire_len == 1 && e.data.is_empty()));
     assert_eq!(dispatched_data(&items), ["x"]);
 }
 
@@ -166,14 +148,8 @@ fn sse_field_data_joins_lines_with_lf() {
 #[test]
 fn sse_event_type_resets_after_dispatch() {
     let items = sse_check(b"event: test\ndata: x\n\ndata: y\n\nevent: a\nevent: b\ndata: z\n\n");
-    let types: Vec<_> = dispatched(&items)
-        .iter()
-        .map(|e| e.event_type.clone())
-        .collect();
-    assert_eq!(
-        types,
-        [Some("test".to_string()), None, Some("b".to_string())]
-    );
+    let types: Vec<_> = dispatched(&items).iter().map(|e| e.event_type.clone()).collect();
+    assert_eq!(types, [Some("test".to_string()), None, Some("b".to_string())]);
 }
 
 #[test]
@@ -237,8 +213,7 @@ fn sse_retry_digits_only() {
 #[test]
 fn sse_bogus_retry_is_ignored() {
     let mut parser = SseParser::new();
-    let items =
-        parser.push(b"retry: 1000\nretry: 2000x\nretry:  3000\nretry: 4000\x00\ndata:x\n\n");
+    let items = parser.push(b"retry: 1000\nretry: 2000x\nretry:  3000\nretry: 4000\x00\ndata:x\n\n");
     assert_eq!(dispatched(&items)[0].retry_ms, Some(1000));
     assert_eq!(parser.retry_ms(), Some(1000));
     let items = parser.push(b"retry: 1000x\ndata:y\n\n");
@@ -255,9 +230,7 @@ fn sse_empty_retry_is_ignored() {
 
 #[test]
 fn sse_unknown_fields_are_ignored() {
-    let items = sse_check(
-        b"data:test\n data\ndata\nfoobar:xxx\njustsometext\n:thisisacommentyay\ndata:test\n\n",
-    );
+    let items = sse_check(b"data:test\n data\ndata\nfoobar:xxx\njustsometext\n:thisisacommentyay\ndata:test\n\n");
     assert_eq!(dispatched_data(&items), ["test\n\ntest"]);
 }
 
@@ -271,10 +244,7 @@ fn sse_only_one_leading_space_is_removed() {
 fn sse_mixed_newlines() {
     let items = sse_check(b"data:test\r\ndata\ndata:test\r\n\r");
     assert_eq!(dispatched_data(&items), ["test\n\ntest"]);
-    assert_eq!(
-        dispatched(&items)[0].wire_len,
-        "data:test\r\ndata\ndata:test\r\n\r".len()
-    );
+    assert_eq!(dispatched(&items)[0].wire_len, "data:test\r\ndata\ndata:test\r\n\r".len());
     let items = sse_check(b"data:a\rdata:b\r\rdata:c\n\ndata:d\r\n\r\n");
     assert_eq!(dispatched_data(&items), ["a\nb", "c", "d"]);
 }
@@ -299,20 +269,11 @@ fn sse_block_without_final_blank_line_is_not_dispatched() {
     let input = b"retry:1000\ndata:test1\n\nid:test\ndata:test2";
     let items = sse_check(input);
     assert_eq!(dispatched_data(&items), ["test1"]);
-    assert_eq!(
-        items.last(),
-        Some(&SseItem::Incomplete {
-            wire_len: "id:test\ndata:test2".len()
-        })
-    );
+    assert_eq!(items.last(), Some(&SseItem::Incomplete { wire_len: "id:test\ndata:test2".len() }));
     let mut parser = SseParser::new();
     parser.push(input);
     parser.finish();
-    assert_eq!(
-        parser.last_event_id(),
-        "test",
-        "the complete id line was processed"
-    );
+    assert_eq!(parser.last_event_id(), "test", "the complete id line was processed");
 }
 
 #[test]
@@ -367,20 +328,12 @@ fn ws_check(from_client: bool, input: &[u8]) -> Vec<WsItem> {
     let whole = ws_run(from_client, input, &[]);
     assert_eq!(ws_wire(&whole), input.len() as u64, "byte accounting");
     let splits = if input.len() > 400 {
-        vec![
-            (1..input.len()).step_by(97).collect(),
-            vec![1],
-            vec![input.len() - 1],
-        ]
+        vec![(1..input.len()).step_by(97).collect(), vec![1], vec![input.len() - 1]]
     } else {
         standard_splits(input.len())
     };
     for cuts in splits {
-        assert_eq!(
-            ws_run(from_client, input, &cuts),
-            whole,
-            "split at {cuts:?}"
-        );
+        assert_eq!(ws_run(from_client, input, &cuts), whole, "split at {cuts:?}");
     }
     whole
 }
@@ -437,23 +390,14 @@ fn ws_frame(first: u8, mask: Option<[u8; 4]>, payload: &[u8], len_form: Option<u
 
 /// Asserts exactly one error whose message contains `needle`, at `offset`.
 fn assert_one_error(items: &[WsItem], needle: &str, offset: u64) {
-    let matching: Vec<_> = ws_errors(items)
-        .into_iter()
-        .filter(|e| e.message.contains(needle))
-        .collect();
-    assert_eq!(
-        matching.len(),
-        1,
-        "errors matching {needle:?} in {items:#?}"
-    );
+    let matching: Vec<_> = ws_errors(items).into_iter().filter(|e| e.message.contains(needle)).collect();
+    assert_eq!(matching.len(), 1, "errors matching {needle:?} in {items:#?}");
     assert_eq!(matching[0].offset, offset, "{needle}");
     assert!(!matching[0].fatal);
 }
 
 const HELLO_UNMASKED: [u8; 7] = [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f];
-const HELLO_MASKED: [u8; 11] = [
-    0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-];
+const HELLO_MASKED: [u8; 11] = [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
 
 // ---------------------------------------------------------------- WebSocket vectors (RFC 6455 §5.7)
 
@@ -487,10 +431,7 @@ fn ws_fragmented_unmasked_text() {
     let items = ws_check(false, &input);
     let fs = frames(&items);
     assert_eq!(items.len(), 2);
-    assert_eq!(
-        (fs[0].fragment, fs[0].fin, fs[0].opcode),
-        (Fragment::First, false, 1)
-    );
+    assert_eq!((fs[0].fragment, fs[0].fin, fs[0].opcode), (Fragment::First, false, 1));
     assert_eq!(fs[0].text_valid_utf8, None);
     assert_eq!((fs[1].fragment, fs[1].opcode), (Fragment::Last, 0));
     assert_eq!(fs[0].preview, b"Hel");
@@ -505,9 +446,7 @@ fn ws_ping_and_masked_pong() {
     assert_eq!(items.len(), 1);
     assert_eq!(ws::opcode_name(frames(&items)[0].opcode), "ping");
     assert_eq!(frames(&items)[0].preview, b"Hello");
-    let pong = [
-        0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
-    ];
+    let pong = [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58];
     let items = ws_check(true, &pong);
     assert_eq!(items.len(), 1);
     assert_eq!(ws::opcode_name(frames(&items)[0].opcode), "pong");
@@ -551,10 +490,7 @@ fn ws_close_with_code_and_reason() {
     let f = frames(&items)[0];
     assert_eq!(f.close_code, Some(1000));
     assert_eq!(f.close_reason.as_deref(), Some("bye"));
-    let items = ws_check(
-        true,
-        &ws_frame(0x88, Some([9, 8, 7, 6]), &[0x0f, 0xa0], None),
-    );
+    let items = ws_check(true, &ws_frame(0x88, Some([9, 8, 7, 6]), &[0x0f, 0xa0], None));
     assert_eq!(frames(&items)[0].close_code, Some(4000));
     assert_eq!(frames(&items)[0].close_reason.as_deref(), Some(""));
     assert!(ws_errors(&items).is_empty());
@@ -590,10 +526,7 @@ fn ws_rsv_bits() {
 #[test]
 fn ws_reserved_opcodes() {
     for opcode in [0x3, 0x7, 0xB, 0xF] {
-        let items = ws_check(
-            false,
-            &after_hello(&ws_frame(0x80 | opcode, None, b"x", None)),
-        );
+        let items = ws_check(false, &after_hello(&ws_frame(0x80 | opcode, None, b"x", None)));
         assert_one_error(&items, "reserved opcode", 7);
         assert_eq!(ws::opcode_name(opcode), "reserved");
     }
@@ -613,17 +546,11 @@ fn ws_close_payload_violations() {
     let items = ws_check(false, &after_hello(&ws_frame(0x88, None, &[0x03], None)));
     assert_one_error(&items, "close payload of 1 byte", 7);
     for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000] {
-        let items = ws_check(
-            false,
-            &after_hello(&ws_frame(0x88, None, &code.to_be_bytes(), None)),
-        );
+        let items = ws_check(false, &after_hello(&ws_frame(0x88, None, &code.to_be_bytes(), None)));
         assert_one_error(&items, "not allowed on the wire", 7);
         assert_eq!(frames(&items)[1].close_code, Some(code));
     }
-    let items = ws_check(
-        false,
-        &after_hello(&ws_frame(0x88, None, &[0x03, 0xe8, 0xff, b'a'], None)),
-    );
+    let items = ws_check(false, &after_hello(&ws_frame(0x88, None, &[0x03, 0xe8, 0xff, b'a'], None)));
     assert_one_error(&items, "close reason is not valid UTF-8", 7);
 }
 
@@ -646,10 +573,7 @@ fn ws_fragmentation_violations() {
 
 #[test]
 fn ws_invalid_utf8_text() {
-    let items = ws_check(
-        false,
-        &after_hello(&ws_frame(0x81, None, b"ok\xFFok", None)),
-    );
+    let items = ws_check(false, &after_hello(&ws_frame(0x81, None, b"ok\xFFok", None)));
     assert_one_error(&items, "not valid UTF-8", 7);
     assert_eq!(frames(&items)[1].text_valid_utf8, Some(false));
     // A multi-byte character split across fragments is valid.
@@ -668,16 +592,10 @@ fn ws_invalid_utf8_text() {
 
 #[test]
 fn ws_non_minimal_lengths() {
-    let items = ws_check(
-        false,
-        &after_hello(&ws_frame(0x82, None, b"hello", Some(126))),
-    );
+    let items = ws_check(false, &after_hello(&ws_frame(0x82, None, b"hello", Some(126))));
     assert_one_error(&items, "not minimally encoded", 7);
     assert_eq!(frames(&items)[1].payload_len, 5);
-    let items = ws_check(
-        false,
-        &after_hello(&ws_frame(0x82, None, &[1; 200], Some(127))),
-    );
+    let items = ws_check(false, &after_hello(&ws_frame(0x82, None, &[1; 200], Some(127))));
     assert_one_error(&items, "not minimally encoded", 7);
 }
 
@@ -687,11 +605,7 @@ fn ws_length_with_msb_set_is_fatal() {
     input.extend(HELLO_UNMASKED);
     let items = ws_check(false, &input);
     let errors = ws_errors(&items);
-    assert_eq!(
-        frames(&items).len(),
-        1,
-        "nothing is decoded after the fatal error"
-    );
+    assert_eq!(frames(&items).len(), 1, "nothing is decoded after the fatal error");
     assert_eq!(errors.len(), 2);
     assert!(errors[0].fatal && errors[0].message.contains("most significant bit"));
     assert_eq!((errors[0].offset, errors[0].wire_len), (7, 10));
@@ -726,9 +640,9 @@ fn http_wire(items: &[HttpItem]) -> usize {
         .map(|item| match item {
             HttpItem::Request(r) => r.head_len,
             HttpItem::Response(r) => r.head_len,
-            HttpItem::Body { wire_len, .. }
-            | HttpItem::End { wire_len }
-            | HttpItem::Error { wire_len, .. } => *wire_len,
+            HttpItem::Body { wire_len, .. } | HttpItem::End { wire_len } | HttpItem::Error { wire_len, .. } => {
+                *wire_len
+            }
         })
         .sum()
 }
@@ -738,13 +652,8 @@ fn http_wire(items: &[HttpItem]) -> usize {
 fn coalesce(items: Vec<HttpItem>) -> Vec<HttpItem> {
     let mut out: Vec<HttpItem> = Vec::new();
     for item in items {
-        if let (
-            Some(HttpItem::Body { data, wire_len }),
-            HttpItem::Body {
-                data: more,
-                wire_len: more_len,
-            },
-        ) = (out.last_mut(), &item)
+        if let (Some(HttpItem::Body { data, wire_len }), HttpItem::Body { data: more, wire_len: more_len }) =
+            (out.last_mut(), &item)
         {
             data.extend(more);
             *wire_len += more_len;
@@ -759,11 +668,7 @@ fn coalesce(items: Vec<HttpItem>) -> Vec<HttpItem> {
 /// accounting, and returns the joined items.
 fn http_check(make: fn() -> HttpParser, input: &[u8]) -> Vec<HttpItem> {
     let whole = coalesce(http_run(make(), input, &[]));
-    assert_eq!(
-        http_wire(&whole),
-        input.len(),
-        "byte accounting: {whole:#?}"
-    );
+    assert_eq!(http_wire(&whole), input.len(), "byte accounting: {whole:#?}");
     for cuts in standard_splits(input.len()) {
         let split = coalesce(http_run(make(), input, &cuts));
         assert_eq!(split, whole, "split at {cuts:?}");
@@ -783,10 +688,7 @@ fn body_of(items: &[HttpItem]) -> Vec<u8> {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 // ---------------------------------------------------------------- HTTP vectors
@@ -796,39 +698,21 @@ fn http_keep_alive_get_then_second_request() {
     let input = b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\nGET /b?q=1 HTTP/1.1\r\nHost: x\r\n\r\n";
     let items = http_check(HttpParser::requests, input);
     assert_eq!(items.len(), 4);
-    let HttpItem::Request(first) = &items[0] else {
-        panic!("{items:?}")
-    };
-    assert_eq!(
-        (
-            first.method.as_str(),
-            first.target.as_str(),
-            first.version.as_str()
-        ),
-        ("GET", "/a", "HTTP/1.1")
-    );
+    let HttpItem::Request(first) = &items[0] else { panic!("{items:?}") };
+    assert_eq!((first.method.as_str(), first.target.as_str(), first.version.as_str()), ("GET", "/a", "HTTP/1.1"));
     assert_eq!(header(&first.headers, "host"), Some("x"));
     assert_eq!(first.head_len, 52);
     assert_eq!(items[1], HttpItem::End { wire_len: 0 });
-    let HttpItem::Request(second) = &items[2] else {
-        panic!("{items:?}")
-    };
+    let HttpItem::Request(second) = &items[2] else { panic!("{items:?}") };
     assert_eq!(second.target, "/b?q=1");
 }
 
 #[test]
 fn http_post_with_content_length_then_pipelined_get() {
-    let input =
-        b"POST /submit HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello worldGET / HTTP/1.0\r\n\r\n";
+    let input = b"POST /submit HTTP/1.1\r\nContent-Length: 11\r\n\r\nhello worldGET / HTTP/1.0\r\n\r\n";
     let items = http_check(HttpParser::requests, input);
     assert!(matches!(&items[0], HttpItem::Request(r) if r.method == "POST"));
-    assert_eq!(
-        items[1],
-        HttpItem::Body {
-            data: b"hello world".to_vec(),
-            wire_len: 11
-        }
-    );
+    assert_eq!(items[1], HttpItem::Body { data: b"hello world".to_vec(), wire_len: 11 });
     assert_eq!(items[2], HttpItem::End { wire_len: 0 });
     assert!(matches!(&items[3], HttpItem::Request(r) if r.version == "HTTP/1.0"));
 }
@@ -837,9 +721,7 @@ fn http_post_with_content_length_then_pipelined_get() {
 fn http_empty_lines_before_a_request_count_in_its_head() {
     let input = b"POST / HTTP/1.1\r\nContent-Length: 1\r\n\r\nx\r\nGET / HTTP/1.1\r\n\r\n";
     let items = http_check(HttpParser::requests, input);
-    let HttpItem::Request(second) = &items[3] else {
-        panic!("{items:?}")
-    };
+    let HttpItem::Request(second) = &items[3] else { panic!("{items:?}") };
     assert_eq!(second.head_len, 2 + 18);
 }
 
@@ -850,34 +732,21 @@ fn http_chunked_response_with_extensions_and_trailers() {
 HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     let items = http_check(HttpParser::responses, input);
     assert!(matches!(&items[0], HttpItem::Response(r) if r.status == 200 && r.reason == "OK"));
-    let HttpItem::Body { data, wire_len } = &items[1] else {
-        panic!("{items:?}")
-    };
+    let HttpItem::Body { data, wire_len } = &items[1] else { panic!("{items:?}") };
     assert_eq!(data, b"hello world");
     assert_eq!(*wire_len, "5;name=value\r\nhello\r\n6\r\n world".len());
-    assert_eq!(
-        items[2],
-        HttpItem::End {
-            wire_len: "\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n".len()
-        }
-    );
+    assert_eq!(items[2], HttpItem::End { wire_len: "\r\n0\r\nExpires: never\r\nX-Sum: 1\r\n\r\n".len() });
     assert!(matches!(&items[3], HttpItem::Response(_)));
     assert_eq!(body_of(&items[4..]), b"ok");
 }
 
 #[test]
 fn http_bad_chunk_size_is_an_error() {
-    let input =
-        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nmore bytes";
+    let input = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\nmore bytes";
     let items = http_check(HttpParser::responses, input);
-    let errors: Vec<_> = items
-        .iter()
-        .filter(|i| matches!(i, HttpItem::Error { .. }))
-        .collect();
+    let errors: Vec<_> = items.iter().filter(|i| matches!(i, HttpItem::Error { .. })).collect();
     assert_eq!(errors.len(), 2, "the bad line, then the bytes after it");
-    assert!(
-        matches!(errors[0], HttpItem::Error { offset: 0, message, .. } if message.contains("chunk"))
-    );
+    assert!(matches!(errors[0], HttpItem::Error { offset: 0, message, .. } if message.contains("chunk")));
 }
 
 #[test]
@@ -891,13 +760,7 @@ fn http_head_response_has_no_body() {
     assert!(matches!(&items[0], HttpItem::Response(_)));
     assert_eq!(items[1], HttpItem::End { wire_len: 0 });
     assert!(matches!(&items[2], HttpItem::Response(_)));
-    assert_eq!(
-        items[3],
-        HttpItem::Body {
-            data: b"hello".to_vec(),
-            wire_len: 5
-        }
-    );
+    assert_eq!(items[3], HttpItem::Body { data: b"hello".to_vec(), wire_len: 5 });
     assert_eq!(items[4], HttpItem::End { wire_len: 0 });
     assert_eq!(items.len(), 5);
     assert_eq!(http_wire(&items), input.len());
@@ -917,13 +780,7 @@ HTTP/1.1 304 Not Modified\r\nContent-Length: 3\r\n\r\nHTTP/1.1 100 Continue\r\n\
         .collect();
     assert_eq!(statuses, [204, 304, 100, 200]);
     assert_eq!(body_of(&items), b"abc");
-    assert_eq!(
-        items
-            .iter()
-            .filter(|i| matches!(i, HttpItem::End { .. }))
-            .count(),
-        4
-    );
+    assert_eq!(items.iter().filter(|i| matches!(i, HttpItem::End { .. })).count(), 4);
 }
 
 #[test]
@@ -944,9 +801,7 @@ Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
         assert_eq!(upgraded, HELLO_UNMASKED, "split {cuts:?}");
         items.extend(parser.finish());
         assert_eq!(items.len(), 2);
-        assert!(
-            matches!(&items[0], HttpItem::Response(r) if r.status == 101 && r.head_len == head.len())
-        );
+        assert!(matches!(&items[0], HttpItem::Response(r) if r.status == 101 && r.head_len == head.len()));
         assert_eq!(http_wire(&items) as u64, parser.bytes_seen());
         assert_eq!(parser.bytes_seen(), head.len() as u64);
     }
@@ -989,19 +844,9 @@ fn http_response_read_until_close() {
 fn http_truncated_body_is_an_error_at_finish() {
     let input = b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc";
     let items = http_check(HttpParser::responses, input);
-    assert!(matches!(
-        items.last(),
-        Some(HttpItem::Error { offset: 0, .. })
-    ));
+    assert!(matches!(items.last(), Some(HttpItem::Error { offset: 0, .. })));
     let items = http_check(HttpParser::requests, b"GET / HTTP/1.1\r\nHost:");
-    assert!(matches!(
-        items.as_slice(),
-        [HttpItem::Error {
-            offset: 0,
-            wire_len: 21,
-            ..
-        }]
-    ));
+    assert!(matches!(items.as_slice(), [HttpItem::Error { offset: 0, wire_len: 21, .. }]));
 }
 
 #[test]
@@ -1009,45 +854,20 @@ fn http_malformed_request_line() {
     let input = b"GET / HTTP/1.1\r\n\r\nG\x01T / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\n\r\n";
     let items = http_check(HttpParser::requests, input);
     assert!(matches!(&items[0], HttpItem::Request(_)));
-    let HttpItem::Error {
-        offset, wire_len, ..
-    } = &items[2]
-    else {
-        panic!("{items:?}")
-    };
+    let HttpItem::Error { offset, wire_len, .. } = &items[2] else { panic!("{items:?}") };
     assert_eq!((*offset, *wire_len), (18, 27));
     // After an error the rest of the stream is one more error.
-    assert!(matches!(
-        &items[3],
-        HttpItem::Error {
-            offset: 45,
-            wire_len: 18,
-            ..
-        }
-    ));
+    assert!(matches!(&items[3], HttpItem::Error { offset: 45, wire_len: 18, .. }));
     assert_eq!(items.len(), 4);
 }
 
 #[test]
 fn http_invalid_and_conflicting_content_length() {
-    for bad in [
-        "Content-Length: 1x",
-        "Content-Length: 3\r\nContent-Length: 4",
-    ] {
+    for bad in ["Content-Length: 1x", "Content-Length: 3\r\nContent-Length: 4"] {
         let input = format!("POST / HTTP/1.1\r\n{bad}\r\n\r\nabcd");
         let items = http_check(HttpParser::requests, input.as_bytes());
         assert!(matches!(&items[0], HttpItem::Request(_)));
-        assert!(
-            matches!(
-                &items[1],
-                HttpItem::Error {
-                    offset: 0,
-                    wire_len: 0,
-                    ..
-                }
-            ),
-            "{items:?}"
-        );
+        assert!(matches!(&items[1], HttpItem::Error { offset: 0, wire_len: 0, .. }), "{items:?}");
         assert!(matches!(&items[2], HttpItem::Error { wire_len: 4, .. }));
     }
 }
@@ -1067,14 +887,7 @@ fn http_head_over_max_head() {
         }
         items.extend(parser.finish());
         assert_eq!(items.len(), 2, "{items:?}");
-        let HttpItem::Error {
-            offset,
-            message,
-            wire_len,
-        } = &items[0]
-        else {
-            panic!("{items:?}")
-        };
+        let HttpItem::Error { offset, message, wire_len } = &items[0] else { panic!("{items:?}") };
         assert_eq!((*offset, *wire_len), (0, http::MAX_HEAD));
         assert!(message.contains("longer than"));
         assert_eq!(http_wire(&items), input.len());
@@ -1089,10 +902,7 @@ fn http_too_many_headers() {
     }
     input.extend(b"\r\n");
     let items = http_check(HttpParser::requests, &input);
-    assert!(
-        matches!(&items[0], HttpItem::Error { offset: 0, .. }),
-        "{items:?}"
-    );
+    assert!(matches!(&items[0], HttpItem::Error { offset: 0, .. }), "{items:?}");
 }
 
 #[test]
@@ -1116,21 +926,8 @@ fn protocol_ish_bytes(tokens: &'static [&'static [u8]]) -> impl Strategy<Value =
     prop::collection::vec(token, 0..400).prop_map(|parts| parts.concat())
 }
 
-const SSE_TOKENS: &[&[u8]] = &[
-    b"data",
-    b"event",
-    b"id",
-    b"retry",
-    b":",
-    b" ",
-    b"\r",
-    b"\n",
-    b"\r\n",
-    b"\xEF\xBB\xBF",
-    b"123",
-    b"x",
-    b"\0",
-];
+const SSE_TOKENS: &[&[u8]] =
+    &[b"data", b"event", b"id", b"retry", b":", b" ", b"\r", b"\n", b"\r\n", b"\xEF\xBB\xBF", b"123", b"x", b"\0"];
 const WS_TOKENS: &[&[u8]] = &[
     b"\x81",
     b"\x01",
@@ -1244,16 +1041,8 @@ fn gen_message() -> impl Strategy<Value = GenMessage> {
         prop::option::of(prop::collection::vec(any::<u8>(), 0..125)),
     )
         .prop_map(|((text, bytes), raw, mask, ping)| {
-            let fragments = pieces(&bytes, &cut_points(bytes.len(), &raw))
-                .into_iter()
-                .map(<[u8]>::to_vec)
-                .collect();
-            GenMessage {
-                text,
-                fragments,
-                mask,
-                ping,
-            }
+            let fragments = pieces(&bytes, &cut_points(bytes.len(), &raw)).into_iter().map(<[u8]>::to_vec).collect();
+            GenMessage { text, fragments, mask, ping }
         })
 }
 
@@ -1294,12 +1083,7 @@ fn gen_request() -> impl Strategy<Value = GenRequest> {
         prop::collection::vec(any::<u8>(), 0..200),
         prop::option::of(prop::collection::vec(1usize..64, 0..6)),
     )
-        .prop_map(|(method, target, body, chunks)| GenRequest {
-            method: method.to_string(),
-            target,
-            body,
-            chunks,
-        })
+        .prop_map(|(method, target, body, chunks)| GenRequest { method: method.to_string(), target, body, chunks })
 }
 
 fn encode_request(r: &GenRequest) -> Vec<u8> {

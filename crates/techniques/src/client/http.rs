@@ -29,9 +29,8 @@ impl HttpConn {
     async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
             let io = TokioIo::new(self.ctx.connect().await?);
-            let (sender, conn) = http1::handshake(io)
-                .await
-                .map_err(|e| Error::Client(format!("HTTP handshake failed: {e}")))?;
+            let (sender, conn) =
+                http1::handshake(io).await.map_err(|e| Error::Client(format!("HTTP handshake failed: {e}")))?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -56,9 +55,7 @@ impl HttpConn {
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
-        let req = req
-            .body(Full::new(body))
-            .map_err(|e| Error::Client(format!("bad request for {path}: {e}")))?;
+        let req = req.body(Full::new(body)).map_err(|e| Error::Client(format!("bad request for {path}: {e}")))?;
         let sender = self.sender().await?;
         sender.ready().await.map_err(|e| Error::Client(format!("connection lost: {e}")))?;
         match sender.send_request(req).await {

@@ -44,11 +44,7 @@ pub struct Ledger {
 
 impl Default for Ledger {
     fn default() -> Self {
-        Ledger {
-            published: Mutex::new(HashMap::new()),
-            next_id: AtomicU64::new(1),
-            delivered: watch::channel(0).0,
-        }
+        Ledger { published: Mutex::new(HashMap::new()), next_id: AtomicU64::new(1), delivered: watch::channel(0).0 }
     }
 }
 

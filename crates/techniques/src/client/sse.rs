@@ -33,9 +33,11 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
             Err(e) => ctx.note(format!("SSE connection failed: {e}")),
             Ok(resp) => {
                 let ok = resp.status() == 200
-                    && resp.headers().get("content-type").and_then(|v| v.to_str().ok()).is_some_and(
-                        |v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"),
-                    );
+                    && resp
+                        .headers()
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/event-stream"));
                 if !ok {
                     // EventSource fails for good here instead of retrying.
                     ctx.note(format!(
@@ -83,7 +85,8 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                 }
             }
         }
-        let resume = if last_id.is_empty() { "from the start".to_owned() } else { format!("with Last-Event-ID: {last_id}") };
+        let resume =
+            if last_id.is_empty() { "from the start".to_owned() } else { format!("with Last-Event-ID: {last_id}") };
         ctx.note(format!("SSE stream ended; reconnecting in {} ms {resume}", retry.as_millis()));
         tokio::select! {
             _ = tokio::time::sleep(retry) => {}

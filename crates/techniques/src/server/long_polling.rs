@@ -24,10 +24,7 @@ pub async fn poll(State(st): State<ServerState>, Query(q): Query<PollQuery>) -> 
         None => st.config.long_poll_default_timeout,
         Some(ms) if ms <= MAX_LONG_POLL_TIMEOUT.as_millis() as u64 => Duration::from_millis(ms),
         Some(ms) => {
-            let msg = format!(
-                "timeout_ms={ms} is too long; use at most {}",
-                MAX_LONG_POLL_TIMEOUT.as_millis()
-            );
+            let msg = format!("timeout_ms={ms} is too long; use at most {}", MAX_LONG_POLL_TIMEOUT.as_millis());
             return (StatusCode::BAD_REQUEST, msg).into_response();
         }
     };

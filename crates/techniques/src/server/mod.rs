@@ -115,10 +115,7 @@ async fn index() -> &'static str {
      POST /publish                        publish {\"id\",\"from\",\"t\",\"body\"}\n"
 }
 
-async fn publish(
-    State(st): State<ServerState>,
-    body: axum::extract::Json<PublishRequest>,
-) -> impl IntoResponse {
+async fn publish(State(st): State<ServerState>, body: axum::extract::Json<PublishRequest>) -> impl IntoResponse {
     let msg = st.hub.publish(body.0);
     (StatusCode::ACCEPTED, axum::Json(serde_json::json!({ "seq": msg.seq })))
 }

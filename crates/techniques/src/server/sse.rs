@@ -17,10 +17,8 @@ use futures_util::stream::{self, Stream};
 use super::ServerState;
 
 pub async fn events(State(st): State<ServerState>, headers: HeaderMap) -> impl IntoResponse {
-    let resume_after = headers
-        .get("last-event-id")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let resume_after =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     // A fresh client starts with what is published from now on; a returning one gets
     // everything after the last event it saw.
     let start = resume_after.unwrap_or_else(|| st.hub.latest());
@@ -36,11 +34,7 @@ struct StreamState {
     latest: tokio::sync::watch::Receiver<u64>,
 }
 
-fn message_stream(
-    st: ServerState,
-    last: u64,
-    first: Event,
-) -> impl Stream<Item = Result<Event, Infallible>> {
+fn message_stream(st: ServerState, last: u64, first: Event) -> impl Stream<Item = Result<Event, Infallible>> {
     let latest = st.hub.watch();
     let init = StreamState { st, last, pending: VecDeque::from([first]), latest };
     stream::unfold(init, |mut s| async move {

@@ -37,11 +37,7 @@ pub struct RoomQuery {
     pub since: Option<u64>,
 }
 
-pub async fn room(
-    State(st): State<ServerState>,
-    Query(q): Query<RoomQuery>,
-    ws: WebSocketUpgrade,
-) -> Response {
+pub async fn room(State(st): State<ServerState>, Query(q): Query<RoomQuery>, ws: WebSocketUpgrade) -> Response {
     // Fix the starting point now, before the 101 goes out: a message published between the
     // handshake and the first read would otherwise be missed.
     let since = q.since.unwrap_or_else(|| st.hub.latest());
@@ -142,10 +138,7 @@ async fn finish(socket: &mut WebSocket, ours: Option<(u16, &str)>) {
             return;
         }
     }
-    let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Some(Ok(_)) = socket.recv().await {}
-    })
-    .await;
+    let _ = tokio::time::timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = socket.recv().await {} }).await;
 }
 
 /// The close code RFC 6455 prescribes for an error read from the peer, if any.
