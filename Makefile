@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: setup build run test test-rust lint bench clean
+.PHONY: setup build run test test-rust lint bench clean bindings bindings-check
 
 setup:
 	@scripts/setup.sh
@@ -20,7 +20,16 @@ run: build
 	@echo "Charts: $(OUT)/plots/*.svg (open them in a browser)."
 	@echo "Replay the captured traffic: $(CARGO) run -q -p rtclab-lab -- trace $(OUT)/trace.jsonl --experiment sse --limit 40"
 
-test: setup lint test-rust
+test: setup lint test-rust bindings-check
+
+# TypeScript types for the UI, generated from Rust by ts-rs (the tests write them).
+bindings:
+	$(CARGO) test -q --workspace --lib export_bindings
+
+# Fails when the committed bindings differ from what the Rust types generate.
+bindings-check: bindings
+	@git diff --exit-code -- ui/src/bindings || { echo "ui/src/bindings is out of date: run 'make bindings' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- ui/src/bindings)" || { git status --short -- ui/src/bindings; echo "ui/src/bindings has files that are not committed: run 'make bindings' and commit"; exit 1; }
 
 test-rust:
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \

@@ -17,37 +17,65 @@ pub struct Comparison {
     pub runs: Vec<RunReport>,
 }
 
-/// Runs each technique in turn; shows a progress bar on stderr when `progress` is set.
+/// Receives the progress of a comparison: technique index, technique, phase.
+pub type Observer<'a> = &'a (dyn Fn(usize, Technique, Phase) + Sync);
+
+/// Runs each technique in turn under `workload`, recording into `recorder`. `stop`, when it
+/// turns true, ends the current technique early and skips the rest.
 pub async fn run(
+    techniques: &[Technique],
+    workload: &Workload,
+    recorder: &Recorder,
+    observer: Observer<'_>,
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Result<Comparison, rtclab_techniques::Error> {
+    workload.validate()?;
+    let mut runs = Vec::new();
+    for (i, &t) in techniques.iter().enumerate() {
+        if stop.as_ref().is_some_and(|s| *s.borrow()) {
+            break;
+        }
+        let on_phase = |p: Phase| observer(i, t, p);
+        let mut exp = Experiment::new(t, workload.clone());
+        exp.stop = stop.clone();
+        runs.push(exp.run(recorder, &on_phase).await?);
+    }
+    Ok(Comparison { workload: workload.clone(), runs })
+}
+
+/// Runs a comparison with a progress bar per technique on stderr.
+pub async fn run_with_progress(
     techniques: &[Technique],
     workload: &Workload,
     recorder: &Recorder,
     progress: bool,
 ) -> Result<Comparison, rtclab_techniques::Error> {
-    workload.validate()?;
-    let mut runs = Vec::new();
-    for (i, &t) in techniques.iter().enumerate() {
-        let bar = if progress { ProgressBar::new(workload.messages()) } else { ProgressBar::hidden() };
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} messages {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(format!("[{}/{}] {t}", i + 1, techniques.len()));
-        let on_phase = |p: Phase| match p {
+    let style = ProgressStyle::with_template("{prefix:>24} [{bar:30}] {pos}/{len} messages {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    let bars: Vec<ProgressBar> = techniques
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let bar = if progress { ProgressBar::new(workload.messages()) } else { ProgressBar::hidden() };
+            bar.set_style(style.clone());
+            bar.set_prefix(format!("[{}/{}] {t}", i + 1, techniques.len()));
+            bar
+        })
+        .collect();
+    let observer = |i: usize, _t: Technique, p: Phase| {
+        let Some(bar) = bars.get(i) else { return };
+        match p {
             Phase::Connecting => bar.set_message("connecting clients"),
             Phase::Publishing { done, .. } => {
                 bar.set_position(done);
                 bar.set_message("publishing");
             }
             Phase::Draining => bar.set_message("waiting for the last deliveries"),
-            Phase::Closing => bar.set_message("closing connections"),
-        };
-        let report = Experiment::new(t, workload.clone()).run(recorder, &on_phase).await?;
-        bar.finish_with_message("done");
-        runs.push(report);
-    }
-    Ok(Comparison { workload: workload.clone(), runs })
+            Phase::Closing => bar.finish_with_message("done"),
+        }
+    };
+    run(techniques, workload, recorder, &observer, None).await
 }
 
 /// The JSON form: `{"workload": …, "techniques": [metrics…]}`.

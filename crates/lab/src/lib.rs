@@ -7,10 +7,18 @@
 //! - [`describe`]: one-line descriptions of trace events, shared by `connect` and `trace`.
 //! - [`lanes`]: a saved trace drawn as a text sequence diagram.
 //! - [`bench`]: the tap-overhead and recorder-throughput benchmarks.
+//! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
+//! - [`service`]: the `Lab` both shells drive: runs, live trace stream, exports, import.
+//! - [`har`]: HAR 1.2 export, WebSocket frames included.
+//! - [`serve`]: the loopback control server behind `rtc-lab serve` (token, Origin checks).
 
+pub mod api;
 pub mod bench;
 pub mod compare;
 pub mod connect;
 pub mod describe;
+pub mod har;
 pub mod lanes;
 pub mod plots;
+pub mod serve;
+pub mod service;

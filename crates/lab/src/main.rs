@@ -77,6 +77,15 @@ enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Serve the RTC Lab UI and its control API to a browser on 127.0.0.1.
+    Serve {
+        /// Port to listen on (0: let the OS choose).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Folder of the built UI (default: ui/dist of this checkout, or $RTCLAB_UI_DIR).
+        #[arg(long, value_name = "DIR")]
+        ui: Option<PathBuf>,
+    },
     /// Benchmarks (build with --release for meaningful figures).
     Bench {
         #[command(subcommand)]
@@ -219,6 +228,27 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Bench { which } => run_bench(which).await,
+        Command::Serve { port, ui } => {
+            let ui = ui.unwrap_or_else(rtclab_lab::serve::default_ui_dir);
+            let lab = rtclab_lab::service::Lab::new();
+            rtclab_lab::serve::run(
+                lab,
+                port,
+                &ui,
+                |addr, token| {
+                    // The first line is the URL, so scripts and tests can read it.
+                    println!("http://{addr}/?token={token}");
+                    let _ = std::io::stdout().flush();
+                    eprintln!("RTC Lab is serving on {addr}; open the URL above. Ctrl-C stops it.");
+                },
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await
+            .with_context(|| format!("cannot serve on 127.0.0.1:{port}"))?;
+            Ok(())
+        }
     }
 }
 
@@ -227,7 +257,7 @@ async fn comparison(techniques: &[Technique], args: &WorkloadArgs, output: &Outp
     workload.validate()?;
     let recorder = Recorder::new();
     let progress = !output.json;
-    let c = compare::run(techniques, &workload, &recorder, progress).await?;
+    let c = compare::run_with_progress(techniques, &workload, &recorder, progress).await?;
     if output.json {
         println!("{}", serde_json::to_string_pretty(&compare::to_json(&c))?);
     } else {

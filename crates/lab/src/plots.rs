@@ -18,7 +18,7 @@ use crate::compare::Comparison;
 /// Errors while drawing.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot write {path}: {source}")]
     Dir {
         path: String,
         #[source]
@@ -26,6 +26,8 @@ pub enum PlotError {
     },
     #[error("drawing {path} failed: {message}")]
     Draw { path: String, message: String },
+    #[error("there is no chart named {0:?}; choose latency-cdf, bytes-per-message or requests-per-second")]
+    Unknown(String),
 }
 
 const SIZE: (u32, u32) = (960, 560);
@@ -43,24 +45,36 @@ pub fn colour(t: Technique) -> RGBColor {
     }
 }
 
+/// The charts, by name.
+const CHARTS: [(&str, DrawFn); 3] = [
+    ("latency-cdf", latency_cdf),
+    ("bytes-per-message", bytes_per_message),
+    ("requests-per-second", requests_per_second),
+];
+
+/// One chart as SVG text.
+pub fn render_one(c: &Comparison, name: &str) -> Result<String, PlotError> {
+    let draw =
+        CHARTS.iter().find(|(n, _)| *n == name).map(|(_, d)| *d).ok_or_else(|| PlotError::Unknown(name.into()))?;
+    let err = |message: String| PlotError::Draw { path: name.to_owned(), message };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
+        draw(c, &root).map_err(err)?;
+        root.present().map_err(|e| err(e.to_string()))?;
+    }
+    Ok(svg)
+}
+
 /// Writes every chart into `dir` (created if missing) and returns their paths.
 pub fn write_all(c: &Comparison, dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     std::fs::create_dir_all(dir).map_err(|source| PlotError::Dir { path: dir.display().to_string(), source })?;
-    let charts: [(&str, DrawFn); 3] = [
-        ("latency-cdf.svg", latency_cdf),
-        ("bytes-per-message.svg", bytes_per_message),
-        ("requests-per-second.svg", requests_per_second),
-    ];
     let mut written = Vec::new();
-    for (name, draw) in charts {
-        let path = dir.join(name);
-        let err = |message: String| PlotError::Draw { path: path.display().to_string(), message };
-        {
-            let root = SVGBackend::new(&path, SIZE).into_drawing_area();
-            root.fill(&WHITE).map_err(|e| err(e.to_string()))?;
-            draw(c, &root).map_err(err)?;
-            root.present().map_err(|e| err(e.to_string()))?;
-        }
+    for (name, _) in CHARTS {
+        let path = dir.join(format!("{name}.svg"));
+        let svg = render_one(c, name)?;
+        std::fs::write(&path, svg).map_err(|source| PlotError::Dir { path: path.display().to_string(), source })?;
         written.push(path);
     }
     Ok(written)

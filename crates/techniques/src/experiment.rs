@@ -41,6 +41,8 @@ pub struct Experiment {
     pub server: ServerConfig,
     /// Name of the run on the trace (defaults to the technique's name).
     pub id: Option<String>,
+    /// When this turns true the run stops publishing and closes early.
+    pub stop: Option<watch::Receiver<bool>>,
 }
 
 /// What a run produced.
@@ -83,7 +85,7 @@ impl Controls {
 
 impl Experiment {
     pub fn new(technique: Technique, workload: Workload) -> Self {
-        Experiment { technique, workload, server: experiment_server_config(), id: None }
+        Experiment { technique, workload, server: experiment_server_config(), id: None, stop: None }
     }
 
     pub fn id(&self) -> Arc<str> {
@@ -176,12 +178,19 @@ impl Experiment {
         let total = w.messages();
         let start = Instant::now();
         let gap = Duration::from_secs_f64(1.0 / w.rate);
-        for i in 0..total {
+        let mut stop = self.stop.clone();
+        let mut stopped_early = false;
+        'publishing: for i in 0..total {
             let due = start + gap.mul_f64(i as f64);
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(due) => break,
                     Some(()) = cut_rx.recv() => tap.cut_all(),
+                    _ = stop_requested(&mut stop) => {
+                        stopped_early = true;
+                        note("stopped by request".into());
+                        break 'publishing;
+                    }
                 }
             }
             let body = body_of_len(w.payload, &mut rng);
@@ -200,7 +209,12 @@ impl Experiment {
         let expected = w.expected_deliveries();
         let drain = w.poll_interval.max(Duration::from_secs(1)) * 2 + Duration::from_secs(1);
         let mut delivered = ledger.watch_delivered();
-        let _ = tokio::time::timeout(drain, delivered.wait_for(|n| *n >= expected)).await;
+        if !stopped_early {
+            tokio::select! {
+                _ = tokio::time::timeout(drain, delivered.wait_for(|n| *n >= expected)) => {}
+                _ = stop_requested(&mut stop) => {}
+            }
+        }
 
         // Stop: clients close their connections, then the server and the tap go.
         progress(Phase::Closing);
@@ -284,6 +298,18 @@ fn spawn_client(
             };
             set.spawn(client::websocket::run(ctx, opts, publish));
         }
+    }
+}
+
+/// Resolves when a stop is requested; never when there is no stop signal.
+async fn stop_requested(stop: &mut Option<watch::Receiver<bool>>) {
+    match stop {
+        Some(rx) => {
+            if rx.wait_for(|s| *s).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }
 

@@ -4,9 +4,11 @@ use std::collections::HashSet;
 
 use rtclab_trace::{EventKind, TraceEvent};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Delivery latency percentiles, publish → client receipt, in milliseconds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct LatencyMs {
     pub p50: f64,
     pub p95: f64,
@@ -16,26 +18,40 @@ pub struct LatencyMs {
 }
 
 /// What one technique did during one run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Metrics {
     pub technique: String,
+    #[ts(type = "number")]
     pub published: u64,
+    #[ts(type = "number")]
     pub delivered: u64,
     /// Deliveries of a message a client had already received.
+    #[ts(type = "number")]
     pub duplicates: u64,
+    #[ts(type = "number")]
     pub requests: u64,
     /// Responses that carried no message (HTTP 204).
+    #[ts(type = "number")]
     pub empty_responses: u64,
+    #[ts(type = "number")]
     pub bytes_on_wire: u64,
+    #[ts(type = "number")]
     pub header_bytes: u64,
+    #[ts(type = "number")]
     pub payload_bytes: u64,
     /// Bytes on the wire per delivered message (0 when nothing was delivered).
     pub bytes_per_message: f64,
     pub latency_ms: LatencyMs,
+    #[ts(type = "number")]
     pub connections_opened: u64,
+    #[ts(type = "number")]
     pub peak_connections: u64,
+    #[ts(type = "number")]
     pub ws_frames: u64,
+    #[ts(type = "number")]
     pub sse_events: u64,
+    #[ts(type = "number")]
     pub protocol_errors: u64,
     /// Time from the first to the last event of the run.
     pub duration_s: f64,

@@ -9,9 +9,11 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Who produced or observed an event. Lanes on the timeline are actors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(tag = "role", content = "id", rename_all = "snake_case")]
 pub enum Actor {
     /// Lab client number N (numbered from 0 within an experiment).
@@ -39,7 +41,8 @@ impl std::fmt::Display for Actor {
 }
 
 /// Direction of bytes on a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum Dir {
     ClientToServer,
@@ -48,9 +51,12 @@ pub enum Dir {
 
 /// Bytes an event occupied on the wire. `header` is framing (HTTP start line and headers,
 /// chunk-size lines, SSE field names, WebSocket frame headers); `payload` is application data.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct WireBytes {
+    #[ts(type = "number")]
     pub header: u64,
+    #[ts(type = "number")]
     pub payload: u64,
 }
 
@@ -67,21 +73,25 @@ impl WireBytes {
 }
 
 /// One HTTP header as seen on the wire (name case preserved).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Header {
     pub name: String,
     pub value: String,
 }
 
 /// The first bytes of a payload. Text when they are valid UTF-8, hex otherwise.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Preview {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub text: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub hex: Option<String>,
     /// The payload was longer than the preview.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub truncated: bool,
 }
 
@@ -123,17 +133,17 @@ fn to_hex(bytes: &[u8]) -> String {
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     /// The tap accepted a connection and opened its own to the server.
-    TcpOpen {
-        client_addr: String,
-        server_addr: String,
-    },
+    TcpOpen { client_addr: String, server_addr: String },
     /// A connection ended; counters are the bytes the tap forwarded each way.
     TcpClose {
+        #[ts(type = "number")]
         bytes_client_to_server: u64,
+        #[ts(type = "number")]
         bytes_server_to_client: u64,
         /// Which side closed first ("client", "server", "tap" or "error: …").
         closed_by: String,
@@ -143,6 +153,7 @@ pub enum EventKind {
         target: String,
         version: String,
         headers: Vec<Header>,
+        #[ts(type = "number")]
         body_len: u64,
         body: Preview,
     },
@@ -152,6 +163,7 @@ pub enum EventKind {
         version: String,
         headers: Vec<Header>,
         /// Body bytes after de-chunking; for streamed bodies (SSE) only what came with the head.
+        #[ts(type = "number")]
         body_len: u64,
         body: Preview,
         /// The body is a stream (SSE) whose content is traced as separate events.
@@ -160,20 +172,22 @@ pub enum EventKind {
     /// One event block of a `text/event-stream` body.
     SseEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         id: Option<String>,
         /// The `event` field; `None` means the default type `message`.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         event: Option<String>,
         data: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        #[ts(type = "number")]
         retry_ms: Option<u64>,
         /// False when the block had no data, so per the spec nothing was dispatched.
         dispatched: bool,
     },
     /// An SSE comment line (`: …`), typically a keep-alive.
-    SseComment {
-        text: String,
-    },
+    SseComment { text: String },
     /// A WebSocket opening handshake completed (the 101 response), with the key check.
     WsHandshake {
         key: String,
@@ -181,8 +195,10 @@ pub enum EventKind {
         /// `accept` equals base64(SHA-1(key + the RFC 6455 GUID)).
         accept_valid: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         protocol: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         extensions: Option<String>,
     },
     WsFrame {
@@ -194,35 +210,42 @@ pub enum EventKind {
         opcode_name: String,
         masked: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         mask_key: Option<String>,
+        #[ts(type = "number")]
         payload_len: u64,
         payload: Preview,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         close_code: Option<u16>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
         close_reason: Option<String>,
     },
     /// The application published a message (server publisher or a client sending upstream).
     MessagePublished {
+        #[ts(type = "number")]
         msg_id: u64,
+        #[ts(type = "number")]
         size: u64,
     },
     /// A client received a message; `latency_ns` is receipt time minus publish time.
     MessageDelivered {
+        #[ts(type = "number")]
         msg_id: u64,
+        #[ts(type = "number")]
         latency_ns: u64,
     },
     /// A decoder met bytes that break the protocol. `offset` counts bytes from the start of
     /// this connection's direction.
     ProtocolError {
         protocol: String,
+        #[ts(type = "number")]
         offset: u64,
         message: String,
     },
     /// Free text: reconnect decisions, fault injection, phase changes.
-    Note {
-        text: String,
-    },
+    Note { text: String },
 }
 
 impl EventKind {
@@ -246,25 +269,34 @@ impl EventKind {
 }
 
 /// One observation on the trace.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct TraceEvent {
     /// Position in the recorder, starting at 0; strictly increasing.
+    #[ts(type = "number")]
     pub seq: u64,
     /// Monotonic nanoseconds since the recorder started.
+    #[ts(type = "number")]
     pub t_ns: u64,
     /// Experiment this event belongs to (e.g. "polling").
+    #[ts(type = "string")]
     pub experiment: Arc<str>,
     pub actor: Actor,
     /// Tap connection id, for events seen on a connection.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[ts(type = "number")]
     pub conn: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub dir: Option<Dir>,
     pub kind: EventKind,
     #[serde(default)]
     pub bytes: WireBytes,
     /// The event that caused this one (response → request, delivery → publish).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    #[ts(type = "number")]
     pub parent: Option<u64>,
 }
 

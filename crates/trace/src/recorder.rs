@@ -84,6 +84,25 @@ impl Recorder {
         }
     }
 
+    /// A recorder holding a saved trace (for replay and export), ready to take more events
+    /// after it. Keeps the newest `capacity` of them.
+    pub fn from_events(events: Vec<TraceEvent>, capacity: usize) -> Self {
+        let r = Self::with_capacity(capacity);
+        {
+            let mut st = r.inner.state.lock().unwrap_or_else(|p| p.into_inner());
+            for e in events {
+                st.next_seq = st.next_seq.max(e.seq + 1);
+                st.last_t_ns = st.last_t_ns.max(e.t_ns);
+                if st.ring.len() == r.inner.capacity {
+                    st.ring.pop_front();
+                    st.evicted += 1;
+                }
+                st.ring.push_back(Arc::new(e));
+            }
+        }
+        r
+    }
+
     /// Monotonic nanoseconds since the recorder started: the clock of every event.
     pub fn now_ns(&self) -> u64 {
         self.inner.start.elapsed().as_nanos() as u64
