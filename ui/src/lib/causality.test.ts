@@ -1,0 +1,51 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { relatedSeqs, relationsOf } from './causality';
+import { ev, poll, PUBLISHER, resetSeq } from './fixtures';
+import { TraceStore } from './store';
+
+beforeEach(resetSeq);
+
+describe('cause and effect', () => {
+  function setup() {
+    const store = new TraceStore();
+    const pub = ev({ type: 'message_published', msg_id: 1, size: 64 }, { actor: PUBLISHER });
+    store.add([pub, ...poll(0, 1, 1e6, 'polling', pub.seq), ...poll(1, 2, 2e6, 'polling', pub.seq)]);
+    return store;
+  }
+
+  it('links a response to its request and back', () => {
+    const store = setup();
+    const res = store.get(3)!;
+    const r = relationsOf(store, res);
+    expect(r.parent?.kind.type).toBe('http_request');
+    expect(relationsOf(store, store.get(2)!).children.map((c) => c.seq)).toEqual([3]);
+  });
+
+  it('links deliveries to their publish', () => {
+    const store = setup();
+    expect(relationsOf(store, store.get(4)!).parent?.seq).toBe(0);
+    expect(relatedSeqs(store, 0)).toEqual(new Set([4, 8]));
+    expect(relatedSeqs(store, 4)).toEqual(new Set([0]));
+  });
+
+  it('reports a cause that is no longer held', () => {
+    const store = new TraceStore();
+    const orphan = ev({ type: 'note', text: 'x' }, { parent: 99 });
+    store.add([orphan]);
+    const r = relationsOf(store, orphan);
+    expect(r.parent).toBeNull();
+    expect(r.missingParent).toBe(99);
+  });
+
+  it('walks ancestors without looping', () => {
+    const store = new TraceStore();
+    store.add([
+      ev({ type: 'note', text: 'a' }, { seq: 1, parent: 3 }),
+      ev({ type: 'note', text: 'b' }, { seq: 2, parent: 1 }),
+      ev({ type: 'note', text: 'c' }, { seq: 3, parent: 2 }),
+    ]);
+    const r = relationsOf(store, store.get(3)!);
+    expect(r.parent?.seq).toBe(2);
+    expect(r.ancestors.map((a) => a.seq)).toEqual([1]);
+  });
+});
