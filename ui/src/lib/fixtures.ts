@@ -37,7 +37,7 @@ export function poll(c: number, conn: number, t0: number, experiment = 'polling'
     { actor: client(c), conn, t_ns: t0, experiment },
   );
   const req = ev(
-    { type: 'http_request', method: 'GET', target: '/messages?since=0', version: 'HTTP/1.1', headers: [], body_len: 0, body: { text: '' } },
+    { type: 'http_request', method: 'GET', target: '/messages?since=0', version: 'HTTP/1.1', headers: [], body_len: 0, body: { text: '', truncated: false } },
     { actor: client(c), conn, dir: 'client_to_server', t_ns: t0 + 100_000, experiment, bytes: { header: 110, payload: 0 } },
   );
   const res = ev(
@@ -48,7 +48,7 @@ export function poll(c: number, conn: number, t0: number, experiment = 'polling'
       version: 'HTTP/1.1',
       headers: [{ name: 'content-type', value: 'application/json' }],
       body_len: 12,
-      body: { text: '{"messages":[]}' },
+      body: { text: '{"messages":[]}', truncated: false },
       streaming: false,
     },
     { actor: SERVER, conn, dir: 'server_to_client', t_ns: t0 + 400_000, experiment, parent: req.seq, bytes: { header: 109, payload: 12 } },
@@ -73,7 +73,7 @@ export function wsFrame(over: Partial<Extract<EventKind, { type: 'ws_frame' }>> 
     opcode_name: 'text',
     masked: false,
     payload_len: 5,
-    payload: { text: 'hello' },
+    payload: { text: 'hello', truncated: false },
     ...over,
   };
 }

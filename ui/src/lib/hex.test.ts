@@ -13,9 +13,9 @@ describe('hex', () => {
   });
 
   it('encodes preview text as UTF-8', () => {
-    expect([...previewBytes({ text: 'é' })]).toEqual([0xc3, 0xa9]);
-    expect([...previewBytes({ hex: 'ff 00 81' })]).toEqual([0xff, 0x00, 0x81]);
-    expect(previewBytes({}).length).toBe(0);
+    expect([...previewBytes({ text: 'é', truncated: false })]).toEqual([0xc3, 0xa9]);
+    expect([...previewBytes({ hex: 'ff 00 81', truncated: false })]).toEqual([0xff, 0x00, 0x81]);
+    expect(previewBytes({ truncated: false }).length).toBe(0);
   });
 
   it('parses hex with or without spaces and stops at junk', () => {

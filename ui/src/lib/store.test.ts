@@ -64,3 +64,17 @@ describe('trace store', () => {
     expect(s.minT).toBe(Infinity);
   });
 });
+
+describe('catching up after a gap', () => {
+  it('merges a block of older events in one pass, without duplicates', () => {
+    const s = new TraceStore();
+    const all = Array.from({ length: 50 }, (_, i) => ev({ type: 'note', text: `n${i}` }, { seq: i, actor: TAP }));
+    s.add([...all.slice(0, 10), ...all.slice(40)]);
+    const gen = s.generation;
+    expect(s.add([...all.slice(5, 45)].reverse())).toBe(30);
+    expect(s.events.map((e) => e.seq)).toEqual(all.map((e) => e.seq));
+    expect(s.placements).toHaveLength(50);
+    expect(s.generation).toBe(gen + 1);
+    expect(s.add(all)).toBe(0);
+  });
+});

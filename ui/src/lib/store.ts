@@ -55,22 +55,53 @@ export class TraceStore {
   /** Adds events, skipping those already held. Returns how many were new. */
   add(batch: readonly TraceEvent[]): number {
     let added = 0;
+    const late: TraceEvent[] = [];
     for (const e of batch) {
       const n = this.events.length;
       if (n === 0 || e.seq > this.events[n - 1]!.seq) {
         this.events.push(e);
         this.placements.push(this.place(e));
+        this.index(e);
+        added++;
       } else {
-        const at = this.lowerBound(e.seq);
-        if (this.events[at]?.seq === e.seq) continue;
-        this.events.splice(at, 0, e);
-        this.placements.splice(at, 0, this.place(e));
-        this.generation++;
+        late.push(e);
       }
-      this.index(e);
-      added++;
     }
+    if (late.length > 0) added += this.mergeLate(late);
     return added;
+  }
+
+  /** Events older than the newest held (a catch-up after a gap) go in with one merge pass. */
+  private mergeLate(late: TraceEvent[]): number {
+    late.sort((a, b) => a.seq - b.seq);
+    const fresh: TraceEvent[] = [];
+    for (const e of late) {
+      if (fresh.length > 0 && fresh[fresh.length - 1]!.seq === e.seq) continue;
+      if (this.indexOfSeq(e.seq) >= 0) continue;
+      fresh.push(e);
+    }
+    if (fresh.length === 0) return 0;
+    const events = this.events.slice();
+    const placements = this.placements.slice();
+    this.events.length = 0;
+    this.placements.length = 0;
+    let i = 0;
+    let j = 0;
+    while (i < events.length || j < fresh.length) {
+      if (j >= fresh.length || (i < events.length && events[i]!.seq < fresh[j]!.seq)) {
+        this.events.push(events[i]!);
+        this.placements.push(placements[i]!);
+        i++;
+      } else {
+        const e = fresh[j]!;
+        this.events.push(e);
+        this.placements.push(this.place(e));
+        this.index(e);
+        j++;
+      }
+    }
+    this.generation++;
+    return fresh.length;
   }
 
   /** Position of `seq` in `events`, or -1. */

@@ -11,7 +11,7 @@ function setup() {
   const pub = ev({ type: 'message_published', msg_id: 1, size: 64 }, { actor: PUBLISHER, t_ns: 0 });
   store.add([pub, ...poll(0, 1, 1e6, 'polling', pub.seq), ...poll(1, 2, 2e6, 'polling')]);
   store.add([
-    ev(wsFrame({ opcode: 9, opcode_name: 'ping', payload_len: 0, payload: {} }), { actor: SERVER, conn: 1, dir: 'server_to_client', experiment: 'websocket', t_ns: 9e6 }),
+    ev(wsFrame({ opcode: 9, opcode_name: 'ping', payload_len: 0, payload: { truncated: false } }), { actor: SERVER, conn: 1, dir: 'server_to_client', experiment: 'websocket', t_ns: 9e6 }),
     ev(wsFrame(), { actor: client(3), conn: 1, dir: 'client_to_server', experiment: 'websocket', t_ns: 8e6 }),
   ]);
   const view = new FilteredView(store);
