@@ -1,0 +1,17 @@
+// Declares the app's own commands so capabilities can allow exactly these and nothing else.
+fn main() {
+    let commands = &[
+        "list_experiments",
+        "start_run",
+        "stop_run",
+        "run_status",
+        "trace_since",
+        "export_trace",
+        "export_plot",
+        "save_export",
+        "import_trace",
+        "subscribe",
+    ];
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)))
+        .expect("tauri build script failed");
+}
