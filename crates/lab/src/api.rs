@@ -190,6 +190,9 @@ pub struct RunStatus {
     pub evicted: u64,
     /// `run` or `import`.
     pub source: String,
+    /// `host:port` of the running experiment's tap: a browser can join the experiment as one
+    /// more client there (`EventSource` on `/events`, `WebSocket` on `/ws`).
+    pub tap: Option<String>,
 }
 
 /// What the live stream carries.

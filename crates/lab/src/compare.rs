@@ -66,7 +66,7 @@ pub async fn run_with_progress(
     let observer = |i: usize, _t: Technique, p: Phase| {
         let Some(bar) = bars.get(i) else { return };
         match p {
-            Phase::Connecting => bar.set_message("connecting clients"),
+            Phase::Connecting { .. } => bar.set_message("connecting clients"),
             Phase::Publishing { done, .. } => {
                 bar.set_position(done);
                 bar.set_message("publishing");

@@ -94,6 +94,7 @@ fn idle_status() -> RunStatus {
         events: 0,
         evicted: 0,
         source: "run".into(),
+        tap: None,
     }
 }
 
@@ -162,6 +163,7 @@ impl Lab {
             events: 0,
             evicted: 0,
             source: "run".into(),
+            tap: None,
         };
         self.inner.status.send_replace(status.clone());
         self.inner.trace.send_replace(recorder.clone());
@@ -171,7 +173,10 @@ impl Lab {
             let n = techniques.len() as f64;
             let observer = |i: usize, t: Technique, p: Phase| {
                 let (phase, within) = match p {
-                    Phase::Connecting => ("connecting clients".to_owned(), 0.0),
+                    Phase::Connecting { tap } => {
+                        lab.inner.status.send_modify(|s| s.tap = Some(tap.to_string()));
+                        ("connecting clients".to_owned(), 0.0)
+                    }
                     Phase::Publishing { done, total } => {
                         (format!("publishing {done}/{total}"), 0.9 * done as f64 / total.max(1) as f64)
                     }
@@ -203,6 +208,7 @@ impl Lab {
                     s.phase = if stopped { "stopped".into() } else { "finished".into() };
                     s.progress = 1.0;
                     s.current = None;
+                    s.tap = None;
                     s.results = results;
                 });
             }
@@ -211,6 +217,7 @@ impl Lab {
                 s.phase = "failed".into();
                 s.error = Some(e.to_string());
                 s.current = None;
+                s.tap = None;
             }),
         }
     }
@@ -307,6 +314,7 @@ impl Lab {
             events: 0,
             evicted: 0,
             source: "import".into(),
+            tap: None,
         });
         self.inner.trace.send_replace(Recorder::from_events(events, TRACE_CAPACITY));
         Ok(self.status())

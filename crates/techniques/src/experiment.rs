@@ -64,8 +64,15 @@ pub struct RunReport {
 /// Progress of a run, for progress bars.
 #[derive(Debug, Clone, Copy)]
 pub enum Phase {
-    Connecting,
-    Publishing { done: u64, total: u64 },
+    /// Clients are connecting to the tap at `tap` (other clients, such as a browser, may
+    /// join there too).
+    Connecting {
+        tap: std::net::SocketAddr,
+    },
+    Publishing {
+        done: u64,
+        total: u64,
+    },
     Draining,
     Closing,
 }
@@ -135,7 +142,7 @@ impl Experiment {
         .map_err(Error::io("starting the tap"))?;
 
         // Clients.
-        progress(Phase::Connecting);
+        progress(Phase::Connecting { tap: tap.addr() });
         let (_, mut live) = recorder.subscribe();
         let ledger = Arc::new(Ledger::default());
         let counters = Arc::new(ByteCounters::default());
@@ -326,16 +333,23 @@ async fn wait_for_streams(
     exp: &Arc<str>,
     clients: usize,
 ) {
+    // Only the lab's own clients count; a browser joining the experiment is extra.
+    let mut lab_conns = std::collections::HashSet::new();
     let mut ready = 0;
     let _ = tokio::time::timeout(CONNECT_TIMEOUT, async {
         while ready < clients {
             match live.recv().await {
-                Ok(e) if e.experiment == *exp => {
-                    if matches!(e.kind, EventKind::WsHandshake { .. } | EventKind::HttpResponse { streaming: true, .. })
+                Ok(e) if e.experiment == *exp => match e.kind {
+                    EventKind::TcpOpen { .. } if matches!(e.actor, Actor::Client(_)) => {
+                        lab_conns.extend(e.conn);
+                    }
+                    EventKind::WsHandshake { .. } | EventKind::HttpResponse { streaming: true, .. }
+                        if e.conn.is_some_and(|c| lab_conns.contains(&c)) =>
                     {
                         ready += 1;
                     }
-                }
+                    _ => {}
+                },
                 Ok(_) => {}
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
                 Err(_) => break,

@@ -22,4 +22,9 @@ events: number, evicted: number,
 /**
  * `run` or `import`.
  */
-source: string, };
+source: string, 
+/**
+ * `host:port` of the running experiment's tap: a browser can join the experiment as one
+ * more client there (`EventSource` on `/events`, `WebSocket` on `/ws`).
+ */
+tap: string | null, };

@@ -84,6 +84,7 @@ pub fn app(state: ServerState) -> Router {
         .route("/echo", get(websocket::echo))
         .route("/publish", post(publish))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
+        .layer(axum::middleware::map_response(allow_any_origin))
         .with_state(state)
 }
 
@@ -102,6 +103,15 @@ pub async fn serve(
             let _ = stop_tx.send(true);
         })
         .await
+}
+
+/// Lets a page on another origin (the lab's own UI on its port, or the desktop webview)
+/// open an `EventSource` or read a poll here: the lab server holds nothing private, and the
+/// learner's browser joining an experiment is the point.
+async fn allow_any_origin(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut()
+        .insert(axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, axum::http::HeaderValue::from_static("*"));
+    resp
 }
 
 async fn index() -> &'static str {
