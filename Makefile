@@ -4,23 +4,43 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: setup build run test test-rust lint bench clean bindings bindings-check
+.PHONY: setup ui build run demo test test-rust test-ui test-browser test-desktop lint bench clean bindings bindings-check
 
 setup:
 	@scripts/setup.sh
 
-build: setup
-	$(CARGO) build -p rtclab-lab
+ui: setup
+	cd ui && npm run build
 
-# The main demo: the four techniques under one workload, with charts and a saved trace.
+build: ui
+	$(CARGO) build -p rtclab-lab -p rtclab-desktop
+
+# Opens the desktop app; with no display, serves the same UI to a browser instead.
 run: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		./target/debug/rtc-lab-desktop; \
+	else \
+		echo "No display found: serving the UI to your browser instead (Ctrl-C stops it)."; \
+		./target/debug/rtc-lab serve; \
+	fi
+
+# The command-line demo: the four techniques compared, with charts and a saved trace.
+demo: setup
 	$(CARGO) run -q -p rtclab-lab -- compare --clients 20 --rate 2 --duration 5s --poll-interval 250ms \
 		--plots $(OUT)/plots --trace $(OUT)/trace.jsonl
-	@echo
-	@echo "Charts: $(OUT)/plots/*.svg (open them in a browser)."
-	@echo "Replay the captured traffic: $(CARGO) run -q -p rtclab-lab -- trace $(OUT)/trace.jsonl --experiment sse --limit 40"
 
-test: setup lint test-rust bindings-check
+test: build lint test-rust bindings-check test-ui test-browser test-desktop
+
+test-ui:
+	cd ui && npm test
+
+# The UI in headless Chromium against `rtc-lab serve` (screenshots land in docs/screenshots).
+test-browser:
+	cd ui && node e2e/browser.e2e.mjs
+
+# The real desktop window under Xvfb, driven through WebKitWebDriver.
+test-desktop:
+	scripts/with-xvfb.sh node ui/e2e/desktop.e2e.mjs
 
 # TypeScript types for the UI, generated from Rust by ts-rs (the tests write them).
 bindings:

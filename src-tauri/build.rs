@@ -11,6 +11,7 @@ fn main() {
         "save_export",
         "import_trace",
         "subscribe",
+        "first_paint",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

@@ -10,6 +10,7 @@ mod state;
 
 /// Builds and runs the app.
 pub fn run() {
+    state::mark_process_start();
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
         .with_writer(std::io::stderr)
@@ -28,6 +29,7 @@ pub fn run() {
             commands::save_export,
             commands::import_trace,
             commands::subscribe,
+            commands::first_paint,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

@@ -1,6 +1,21 @@
 //! App state: the one `Lab` both the window and its commands share.
 
+use std::sync::OnceLock;
+use std::time::Instant;
+
 use rtclab_lab::service::Lab;
+
+static PROCESS_START: OnceLock<Instant> = OnceLock::new();
+
+/// Remembers when the process started, for the cold-start measurement.
+pub fn mark_process_start() {
+    PROCESS_START.get_or_init(Instant::now);
+}
+
+/// Milliseconds since [`mark_process_start`].
+pub fn since_start_ms() -> f64 {
+    PROCESS_START.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0)
+}
 
 #[derive(Debug, Default)]
 pub struct AppState {

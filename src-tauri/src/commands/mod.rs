@@ -85,3 +85,16 @@ pub async fn subscribe(state: State<'_, AppState>, channel: Channel<LiveMessage>
     });
     Ok(())
 }
+
+/// The UI calls this once, after its first frame is painted. Returns milliseconds since the
+/// process started. With `RTCLAB_EXIT_AFTER_FIRST_PAINT=1` the app prints the figure and
+/// quits: that is how the cold-start benchmark measures it.
+#[tauri::command]
+pub async fn first_paint(app: tauri::AppHandle) -> CmdResult<f64> {
+    let ms = crate::state::since_start_ms();
+    if std::env::var_os("RTCLAB_EXIT_AFTER_FIRST_PAINT").is_some() {
+        println!("first paint after {ms:.1} ms");
+        app.exit(0);
+    }
+    Ok(ms)
+}
