@@ -63,6 +63,22 @@ export class HttpLab implements Lab {
   async exportPlot(name: PlotName): Promise<string> {
     return (await this.request('GET', `/api/export/plots/${encodeURIComponent(name)}.svg`)).text();
   }
+  async saveExport(what: TraceFormat | PlotName): Promise<string> {
+    const isTrace = what === 'jsonl' || what === 'har';
+    const text = isTrace ? await this.exportTrace(what) : await this.exportPlot(what);
+    const name = isTrace ? `rtc-lab-trace.${what}` : `${what}.svg`;
+    const type = what === 'jsonl' ? 'application/x-ndjson' : isTrace ? 'application/json' : 'image/svg+xml';
+    const url = URL.createObjectURL(new Blob([text], { type }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    return `Downloaded ${name}`;
+  }
+  firstPaint(): void {}
   async importTrace(text: string): Promise<RunStatus> {
     return this.seen(await this.json('POST', '/api/import', text, 'application/x-ndjson'));
   }

@@ -39,6 +39,11 @@ export interface Lab {
   exportTrace(format: TraceFormat): Promise<string>;
   exportPlot(name: PlotName): Promise<string>;
   importTrace(text: string): Promise<RunStatus>;
+  /** Saves an export where the user finds it (a browser download, or the Downloads folder
+   * of the desktop app, which has no download manager); resolves with a line saying where. */
+  saveExport(what: TraceFormat | PlotName): Promise<string>;
+  /** Tells the shell the first frame is on screen (the desktop app measures its cold start). */
+  firstPaint(): void;
   /** Live messages in order. After a dropped stream is restored, the missed part is
    * delivered as ordinary messages (`reset` when the trace was replaced meanwhile). */
   subscribe(onMessage: (m: LiveMessage) => void, options?: SubscribeOptions): Unsubscribe;

@@ -39,6 +39,13 @@ export class TauriLab implements Lab {
   importTrace(text: string): Promise<RunStatus> {
     return call('import_trace', { text });
   }
+  async saveExport(what: TraceFormat | PlotName): Promise<string> {
+    const path = await call<string>('save_export', { kind: what });
+    return `Saved to ${path}`;
+  }
+  firstPaint(): void {
+    call<number>('first_paint').catch(() => {});
+  }
 
   subscribe(onMessage: (m: LiveMessage) => void, options: SubscribeOptions = {}): Unsubscribe {
     let active = true;

@@ -1,0 +1,105 @@
+// Browser end-to-end: the UI served by `rtc-lab serve`, driven in Debian's Chromium.
+// Runs a WebSocket experiment, finds the 101 handshake and data frames, reads a client
+// frame's opcode and mask key in the inspector, exports HAR and checks its structure, and
+// takes the screenshots used in the docs. Fails on any console error or warning.
+import fs from 'node:fs';
+import path from 'node:path';
+import { check, launchChromium, screenshots, startServe, until, watchConsole } from './lib.mjs';
+
+const serve = await startServe();
+const browser = await launchChromium();
+let failed = false;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, colorScheme: 'light' });
+  const page = await context.newPage();
+  const consoleWatch = watchConsole(page);
+  await page.goto(serve.url);
+  await page.getByTestId('timeline-empty').waitFor();
+  await page.screenshot({ path: path.join(screenshots, 'empty.png') });
+
+  // A small WebSocket experiment.
+  await page.getByTestId('technique-polling').uncheck();
+  await page.getByTestId('technique-websocket').check();
+  await page.getByTestId('field-clients').fill('3');
+  await page.getByTestId('field-rate').fill('5');
+  await page.getByTestId('field-durationS').fill('2');
+  await page.getByTestId('run').click();
+  await page.locator('[data-testid=run-status][data-state=finished]').waitFor({ timeout: 30_000 });
+  await page.getByTestId('fit').click();
+  await page.screenshot({ path: path.join(screenshots, 'timeline.png') });
+
+  // The handshake: a 101 response and its key check.
+  await page.getByTestId('filter-kind').selectOption('http_response');
+  const first = page.getByTestId('event-row').first();
+  await first.click();
+  const status = await page.getByTestId('inspector-status').textContent();
+  check(status?.includes('101 Switching Protocols'), `a 101 response, got ${status}`);
+  await page.getByTestId('filter-kind').selectOption('ws_handshake');
+  await page.getByTestId('event-row').first().click();
+  check((await page.getByTestId('inspector').textContent())?.includes('base64(SHA-1(key + GUID))'), 'the accept key is valid');
+
+  // Data frames from the server: text, not masked.
+  await page.getByTestId('filter-kind').selectOption('ws_frame');
+  const frames = await page.getByTestId('event-row').count();
+  check(frames > 5, `WebSocket frames listed (${frames})`);
+  await page.getByTestId('filter-actor').selectOption('server');
+  await page.getByTestId('event-row').first().click();
+  check((await page.getByTestId('inspector-opcode').textContent())?.startsWith('1 (text'), 'a server text frame');
+  check((await page.getByTestId('inspector-mask').textContent()) === '0', 'server frames are not masked');
+
+  // A frame the client sent: masked, with its masking key.
+  await page.getByTestId('filter-actor').selectOption('client:0');
+  // The client's frames come last (its close frame): scroll the list to the end.
+  await page.getByTestId('event-list').evaluate((el) => { el.scrollTop = el.scrollHeight; el.dispatchEvent(new Event('scroll')); });
+  await page.locator('[data-testid=event-row][data-dir=client_to_server]').first().click();
+  const opcode = await page.getByTestId('inspector-opcode').textContent();
+  const maskKey = await page.getByTestId('inspector-mask-key').textContent();
+  check(/^(8|9|10) /.test(opcode ?? ''), `a client control frame (close or pong), got ${opcode}`);
+  check(/^[0-9a-f]{2}( [0-9a-f]{2}){3}$/.test(maskKey ?? ''), `a 4-byte masking key, got ${maskKey}`);
+  await page.screenshot({ path: path.join(screenshots, 'inspector.png') });
+  await page.getByTestId('filter-actor').selectOption('');
+  await page.getByTestId('filter-kind').selectOption('');
+
+  // HAR export: a download whose structure devtools can read.
+  await page.getByTestId('export-menu').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-har').click()]);
+  const har = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
+  check(har.log?.version === '1.2', 'HAR version 1.2');
+  check(Array.isArray(har.log.entries) && har.log.entries.length === 3, `one entry per client upgrade (${har.log.entries?.length})`);
+  for (const e of har.log.entries) {
+    check(e.response.status === 101 && typeof e.startedDateTime === 'string', 'entries are upgrades with a start time');
+    check(e._webSocketMessages.some((m) => m.type === 'receive' && m.opcode === 1), 'received text messages in _webSocketMessages');
+    check(e._webSocketMessages.some((m) => m.type === 'send'), 'sent frames in _webSocketMessages');
+  }
+
+  // The compare view with the engine's charts.
+  await page.getByTestId('tab-compare').click();
+  await page.getByTestId('metrics-row').first().waitFor();
+  await page.getByTestId('chart-latency-cdf').waitFor();
+  await page.screenshot({ path: path.join(screenshots, 'compare.png') });
+  await page.getByTestId('tab-timeline').click();
+
+  // Help overlay, dark theme, and the smallest supported window.
+  await page.keyboard.press('?');
+  await page.getByTestId('help-overlay').waitFor();
+  await page.screenshot({ path: path.join(screenshots, 'help.png') });
+  await page.keyboard.press('Escape');
+  await page.getByTestId('theme').click();
+  await page.screenshot({ path: path.join(screenshots, 'timeline-dark.png') });
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await page.screenshot({ path: path.join(screenshots, 'timeline-1024.png') });
+
+  // A reload keeps the token and shows the same trace.
+  await page.reload();
+  await until(async () => (await page.getByTestId('event-row').count()) > 0, 10_000, 'the trace after a reload');
+
+  consoleWatch.assertNone();
+  console.log('browser e2e: ok');
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  serve.stop();
+}
+process.exit(failed ? 1 : 0);
