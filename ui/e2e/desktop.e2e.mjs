@@ -1,0 +1,65 @@
+// Desktop end-to-end: the real Tauri window (under Xvfb when there is no display), driven
+// through WebKitWebDriver. Runs one WebSocket experiment through the app's own commands and
+// channel, finds its events in the UI, and writes screenshots of the window.
+import { spawn, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { bin, check, freePort, screenshots, until, WebDriver } from './lib.mjs';
+
+const port = await freePort();
+const driver = spawn('WebKitWebDriver', [`--port=${port}`, '--host=127.0.0.1'], {
+  // Without this variable the webview refuses automation and session creation hangs.
+  env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const wd = new WebDriver(`http://127.0.0.1:${port}`);
+let failed = false;
+try {
+  await until(async () => fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false), 15_000, 'WebKitWebDriver');
+  await wd.newSession({
+    browserName: 'wry',
+    'webkitgtk:browserOptions': { binary: bin('rtc-lab-desktop'), args: [] },
+  });
+  const title = await wd.title();
+  check(title === 'RTC Lab', `the page title, got ${title}`);
+  // The UI is inside Tauri: the door uses invoke, not HTTP.
+  check(await wd.exec('return "__TAURI_INTERNALS__" in window'), 'the page runs inside Tauri');
+  await until(() => wd.exec('return !!document.querySelector("[data-testid=technique-websocket]")'), 15_000, 'the experiment panel');
+
+  // One WebSocket experiment, set up through the form.
+  await wd.exec(`
+    const set = (id, v) => { const el = document.querySelector('[data-testid=' + id + ']'); el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); };
+    const box = (id, on) => { const el = document.querySelector('[data-testid=' + id + ']'); if (el.checked !== on) el.click(); };
+    box('technique-polling', false); box('technique-websocket', true);
+    set('field-clients', '2'); set('field-rate', '5'); set('field-durationS', '1');`);
+  await wd.click(await wd.find('[data-testid=run]'));
+  await until(() => wd.exec('return document.querySelector("[data-testid=run-status]")?.dataset.state === "finished"'), 60_000, 'the run to finish');
+  const kinds = await wd.exec('return [...new Set([...document.querySelectorAll("[data-testid=event-row]")].map(r => r.dataset.kind))]');
+  const count = await wd.exec('return window.__rtclab.eventCount()');
+  check(count > 20, `events streamed into the window (${count})`);
+  check(kinds.length > 0, 'the event list shows rows');
+  // Select a frame and read it in the inspector.
+  await wd.exec(`const s = document.querySelector('[data-testid=filter-kind]'); s.value = 'ws_frame'; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+  await until(() => wd.exec('return !!document.querySelector("[data-testid=event-row][data-kind=ws_frame]")'), 10_000, 'a WebSocket frame row');
+  await wd.exec('document.querySelector("[data-testid=event-row][data-kind=ws_frame]").click()');
+  const opcode = await wd.text(await wd.find('[data-testid=inspector-opcode]'));
+  check(/^\d+ \(/.test(opcode), `the inspector shows the opcode, got ${opcode}`);
+  await wd.exec(`const s = document.querySelector('[data-testid=filter-kind]'); s.value = ''; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+
+  fs.writeFileSync(path.join(screenshots, 'desktop-webview.png'), Buffer.from(await wd.screenshot(), 'base64'));
+  if (process.env.DISPLAY) {
+    try {
+      execFileSync('import', ['-window', 'root', path.join(screenshots, 'desktop-window.png')]);
+    } catch (e) {
+      console.warn(`no whole-screen screenshot: ${e.message}`);
+    }
+  }
+  console.log(`desktop e2e: ok (${count} events)`);
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await wd.quit();
+  driver.kill();
+}
+process.exit(failed ? 1 : 0);
