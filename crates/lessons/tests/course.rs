@@ -1,0 +1,81 @@
+//! The shipped course: every lesson in `lessons/` loads and validates with no problems,
+//! and each lesson has what the course promises.
+
+use std::path::PathBuf;
+
+use rtclab_lessons::{Block, load_dir, validate};
+
+fn lessons_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../lessons")
+}
+
+#[test]
+fn the_course_validates_with_no_problems() {
+    let course = load_dir(lessons_dir());
+    let problems = validate(&course);
+    let listing: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert!(problems.is_empty(), "{}", listing.join("\n"));
+}
+
+#[test]
+fn lessons_come_in_order_with_their_blocks() {
+    let course = load_dir(lessons_dir());
+    let ids: Vec<&str> = course.lessons.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "the-push-problem",
+            "polling",
+            "long-polling",
+            "server-sent-events",
+            "websockets",
+            "choosing",
+            "decision-tree",
+            "key-takeaways"
+        ]
+    );
+    for lesson in &course.lessons {
+        assert!(lesson.experiments().count() >= 1, "{} has no experiment", lesson.id);
+        assert!(
+            lesson.predicts().count() + lesson.challenges().count() >= 1,
+            "{} has no prediction or challenge",
+            lesson.id
+        );
+        for e in lesson.experiments() {
+            let w = e.workload().unwrap();
+            assert!(w.duration.as_millis() <= 5000, "{}/{} runs too long", lesson.id, e.id);
+            assert!(w.clients <= 10, "{}/{} has too many clients", lesson.id, e.id);
+        }
+        // Text and blocks alternate in file order, and every text segment rendered.
+        let mut last = 0;
+        for seg in &lesson.segments {
+            let line = match seg {
+                rtclab_lessons::Segment::Text(t) => {
+                    assert!(!t.html.is_empty());
+                    t.line
+                }
+                rtclab_lessons::Segment::Block(b) => b.line,
+            };
+            assert!(line > last, "{}: segments out of order", lesson.id);
+            last = line;
+        }
+    }
+    assert!(course.tree.is_some(), "the decision tree did not load");
+}
+
+#[test]
+fn every_challenge_starts_failing_and_has_a_valid_solution() {
+    let course = load_dir(lessons_dir());
+    for lesson in &course.lessons {
+        for c in lesson.challenges() {
+            c.solution_workload().unwrap_or_else(|e| panic!("{}: {e}", c.id));
+            c.workload(&c.start_settings()).unwrap_or_else(|e| panic!("{}: {e}", c.id));
+            assert_ne!(c.start_settings(), c.solution, "{}: the start already is the solution", c.id);
+        }
+        for b in lesson.blocks() {
+            if let Block::Quiz(q) = b {
+                assert!(q.answer < q.choices.len());
+            }
+        }
+    }
+}
