@@ -37,6 +37,7 @@ test-ui:
 # The UI in headless Chromium against `rtc-lab serve` (screenshots land in docs/screenshots).
 test-browser:
 	cd ui && node e2e/browser.e2e.mjs
+	cd ui && node e2e/course.e2e.mjs
 
 # The real desktop window under Xvfb, driven through WebKitWebDriver.
 test-desktop:
@@ -63,10 +64,14 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # Release-build benchmarks; figures go into docs/benchmarks.md by hand.
-bench: setup
-	$(CARGO) run --release -p rtclab-lab -- bench recorder
-	$(CARGO) run --release -p rtclab-lab -- bench tap
-	$(CARGO) run --release -p rtclab-lab -- compare --clients 100 --rate 10 --duration 10s
+bench: ui
+	$(CARGO) build --release -p rtclab-lab -p rtclab-desktop --features tauri/custom-protocol
+	./target/release/rtc-lab bench recorder
+	./target/release/rtc-lab bench tap
+	./target/release/rtc-lab compare --clients 100 --rate 10 --duration 10s
+	cd ui && RTCLAB_PROFILE=release node e2e/bench-timeline.mjs
+	cd ui && RTCLAB_PROFILE=release node e2e/bench-ingest.mjs
+	RTCLAB_PROFILE=release scripts/with-xvfb.sh scripts/bench-cold-start.sh
 
 clean:
 	$(CARGO) clean

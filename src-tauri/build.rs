@@ -12,6 +12,14 @@ fn main() {
         "import_trace",
         "subscribe",
         "first_paint",
+        "course",
+        "predict",
+        "answer_quiz",
+        "start_challenge",
+        "check_challenge",
+        "complete_lesson",
+        "reset_progress",
+        "recommend",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),

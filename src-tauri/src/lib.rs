@@ -30,6 +30,14 @@ pub fn run() {
             commands::import_trace,
             commands::subscribe,
             commands::first_paint,
+            commands::learn::course,
+            commands::learn::predict,
+            commands::learn::answer_quiz,
+            commands::learn::start_challenge,
+            commands::learn::check_challenge,
+            commands::learn::complete_lesson,
+            commands::learn::reset_progress,
+            commands::learn::recommend,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

@@ -3,6 +3,7 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use rtclab_lab::learn::Learn;
 use rtclab_lab::service::Lab;
 
 static PROCESS_START: OnceLock<Instant> = OnceLock::new();
@@ -17,7 +18,17 @@ pub fn since_start_ms() -> f64 {
     PROCESS_START.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0)
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AppState {
     pub lab: Lab,
+    pub learn: Learn,
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState {
+            lab: Lab::default(),
+            learn: Learn::new(rtclab_lab::course::default_dir(), rtclab_lab::learn::default_data_dir()),
+        }
+    }
 }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 
 export const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const bin = (name) => path.join(repo, 'target', process.env.RTCLAB_PROFILE ?? 'debug', name);
@@ -17,10 +18,13 @@ export function check(cond, message) {
 }
 
 /** Starts `rtc-lab serve` on an OS-chosen port; resolves with {url, origin, token, stop}. */
-export function startServe() {
+export function startServe(env = {}) {
+  // Progress goes to a fresh folder, never the user's own.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtc-lab-data-'));
   return new Promise((resolve, reject) => {
     const child = spawn(bin('rtc-lab'), ['serve', '--ui', path.join(repo, 'ui', 'dist')], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, RTCLAB_DATA_DIR: dataDir, ...env },
     });
     const timer = setTimeout(() => reject(new Error('rtc-lab serve printed no URL within 20 s')), 20000);
     child.on('error', reject);

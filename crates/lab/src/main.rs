@@ -86,10 +86,30 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         ui: Option<PathBuf>,
     },
+    /// The course: list the lessons, or check a folder of lessons for mistakes.
+    Lessons {
+        #[command(subcommand)]
+        which: LessonsCmd,
+    },
     /// Benchmarks (build with --release for meaningful figures).
     Bench {
         #[command(subcommand)]
         which: BenchCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LessonsCmd {
+    /// The lessons in order, with prerequisites and what each one makes you do.
+    List {
+        /// Folder of lessons (default: the course in this checkout).
+        dir: Option<PathBuf>,
+    },
+    /// Report every problem in a folder of lessons with file:line and a hint; exits non-zero
+    /// when there is any.
+    Check {
+        /// Folder of lessons (default: the course in this checkout).
+        dir: Option<PathBuf>,
     },
 }
 
@@ -228,6 +248,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Bench { which } => run_bench(which).await,
+        Command::Lessons { which } => lessons(which),
         Command::Serve { port, ui } => {
             let ui = ui.unwrap_or_else(rtclab_lab::serve::default_ui_dir);
             let lab = rtclab_lab::service::Lab::new();
@@ -280,6 +301,51 @@ async fn comparison(techniques: &[Technique], args: &WorkloadArgs, output: &Outp
         );
     }
     Ok(())
+}
+
+fn lessons(which: LessonsCmd) -> Result<()> {
+    let dir_or_default = |d: Option<PathBuf>| d.unwrap_or_else(rtclab_lab::course::default_dir);
+    match which {
+        LessonsCmd::List { dir } => {
+            let course = rtclab_lessons::load_dir(dir_or_default(dir));
+            for l in &course.lessons {
+                let needs = if l.prerequisites.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (after {})", l.prerequisites.join(", "))
+                };
+                println!(
+                    "{:>2}. {} — {} min{needs}\n    {} experiment(s), {} prediction(s), {} quiz(zes), {} challenge(s)  [{}]",
+                    l.order,
+                    l.title,
+                    l.minutes,
+                    l.experiments().count(),
+                    l.predicts().count(),
+                    l.quizzes().count(),
+                    l.challenges().count(),
+                    l.id
+                );
+            }
+            Ok(())
+        }
+        LessonsCmd::Check { dir } => {
+            let dir = dir_or_default(dir);
+            if !dir.is_dir() {
+                anyhow::bail!("{} is not a folder of lessons", dir.display());
+            }
+            let course = rtclab_lessons::load_dir(&dir);
+            let problems = rtclab_lessons::validate(&course);
+            for p in &problems {
+                println!("{p}");
+            }
+            if problems.is_empty() {
+                println!("{}: {} lessons, no problems", dir.display(), course.lessons.len());
+                Ok(())
+            } else {
+                anyhow::bail!("{} problem(s) in {}", problems.len(), dir.display())
+            }
+        }
+    }
 }
 
 fn event_line(e: &TraceEvent) -> String {

@@ -23,6 +23,7 @@ use tokio::net::TcpListener;
 use tower_http::services::{ServeDir, ServeFile};
 
 use crate::api::{ApiError, StartRun};
+use crate::learn::{GuessDto, Learn, WizardInput};
 use crate::service::{Lab, LabError};
 
 /// Largest trace an import accepts.
@@ -36,6 +37,7 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
 #[derive(Debug, Clone)]
 struct Ctx {
     lab: Lab,
+    learn: Learn,
     token: String,
     port: u16,
 }
@@ -56,7 +58,8 @@ pub fn default_ui_dir() -> PathBuf {
 
 /// The app: API under `/api`, the UI everywhere else.
 pub fn router(lab: Lab, token: String, port: u16, ui_dir: &Path) -> Router {
-    let ctx = Ctx { lab, token, port };
+    let learn = Learn::new(crate::course::default_dir(), crate::learn::default_data_dir());
+    let ctx = Ctx { lab, learn, token, port };
     let api = Router::new()
         .route("/experiments", get(|State(c): State<Ctx>| async move { Json(c.lab.catalog()) }))
         .route("/runs", post(start_run))
@@ -68,6 +71,14 @@ pub fn router(lab: Lab, token: String, port: u16, ui_dir: &Path) -> Router {
         .route("/export/plots/{name}", get(export_plot))
         .route("/import", post(import).layer(DefaultBodyLimit::max(MAX_IMPORT)))
         .route("/live", get(live))
+        .route("/course", get(|State(c): State<Ctx>| async move { Json(c.learn.course()) }))
+        .route("/course/predict", post(predict))
+        .route("/course/quiz", post(quiz))
+        .route("/course/challenge/start", post(challenge_start))
+        .route("/course/challenge/check", post(challenge_check))
+        .route("/course/complete", post(complete))
+        .route("/course/progress/reset", post(|State(c): State<Ctx>| async move { result(c.learn.reset_progress()) }))
+        .route("/wizard", post(wizard))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "not_found", "no such API endpoint") })
         .layer(middleware::from_fn_with_state(ctx.clone(), guard))
         .with_state(ctx);
@@ -241,5 +252,94 @@ async fn stream_live(lab: Lab, mut socket: WebSocket) {
                 Some(Ok(_)) => {}
             },
         }
+    }
+}
+
+fn result<T: serde::Serialize>(r: Result<T, LabError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => lab_error(e),
+    }
+}
+
+/// Parses a JSON body into `T`, answering 400 with the reason when it does not fit.
+fn body_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(api_error(StatusCode::BAD_REQUEST, "bad_request", format!("the request body is not valid: {e}")))
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct BlockRef {
+    lesson: String,
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct PredictReq {
+    lesson: String,
+    id: String,
+    guess: GuessDto,
+}
+
+#[derive(Debug, Deserialize)]
+struct QuizReq {
+    lesson: String,
+    id: String,
+    choice: u32,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChallengeReq {
+    lesson: String,
+    id: String,
+    #[serde(default)]
+    settings: std::collections::BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct LessonRef {
+    lesson: String,
+}
+
+async fn predict(State(c): State<Ctx>, body: Bytes) -> Response {
+    match body_json::<PredictReq>(&body) {
+        Ok(r) => result(c.learn.predict(&c.lab, &r.lesson, &r.id, &r.guess)),
+        Err(resp) => *resp,
+    }
+}
+
+async fn quiz(State(c): State<Ctx>, body: Bytes) -> Response {
+    match body_json::<QuizReq>(&body) {
+        Ok(r) => result(c.learn.quiz(&r.lesson, &r.id, r.choice)),
+        Err(resp) => *resp,
+    }
+}
+
+async fn challenge_start(State(c): State<Ctx>, body: Bytes) -> Response {
+    match body_json::<ChallengeReq>(&body) {
+        Ok(r) => result(c.learn.start_challenge(&c.lab, &r.lesson, &r.id, &r.settings)),
+        Err(resp) => *resp,
+    }
+}
+
+async fn challenge_check(State(c): State<Ctx>, body: Bytes) -> Response {
+    match body_json::<BlockRef>(&body) {
+        Ok(r) => result(c.learn.check_challenge(&c.lab, &r.lesson, &r.id)),
+        Err(resp) => *resp,
+    }
+}
+
+async fn complete(State(c): State<Ctx>, body: Bytes) -> Response {
+    match body_json::<LessonRef>(&body) {
+        Ok(r) => result(c.learn.complete(&r.lesson)),
+        Err(resp) => *resp,
+    }
+}
+
+async fn wizard(State(c): State<Ctx>, body: Bytes) -> Response {
+    match body_json::<WizardInput>(&body) {
+        Ok(r) => result(c.learn.recommend(&r)),
+        Err(resp) => *resp,
     }
 }

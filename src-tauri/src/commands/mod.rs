@@ -8,6 +8,8 @@ use tauri::{Manager, State};
 use crate::error::{CmdResult, bad_request, from_lab, internal};
 use crate::state::AppState;
 
+pub mod learn;
+
 #[tauri::command]
 pub async fn list_experiments(state: State<'_, AppState>) -> CmdResult<Catalog> {
     Ok(state.lab.catalog())

@@ -1,4 +1,7 @@
-import type { Catalog, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
+import type {
+  Catalog, ChallengeResultDto, CourseDto, GuessDto, LiveMessage, PredictionResult, Progress, QuizResult, RunStatus,
+  StartRun, TraceEvent, WizardAnswer, WizardInput,
+} from '../types';
 import { backoffDelay } from './backoff';
 import { httpError, toLabError } from './errors';
 import type { Lab, LiveState, PlotName, SubscribeOptions, TraceFormat, Unsubscribe } from './lab';
@@ -79,6 +82,33 @@ export class HttpLab implements Lab {
     return `Downloaded ${name}`;
   }
   firstPaint(): void {}
+  private post<T>(path: string, body: unknown): Promise<T> {
+    return this.json('POST', path, JSON.stringify(body), 'application/json');
+  }
+  course(): Promise<CourseDto> {
+    return this.json('GET', '/api/course');
+  }
+  predict(lesson: string, id: string, guess: GuessDto): Promise<PredictionResult> {
+    return this.post('/api/course/predict', { lesson, id, guess });
+  }
+  answerQuiz(lesson: string, id: string, choice: number): Promise<QuizResult> {
+    return this.post('/api/course/quiz', { lesson, id, choice });
+  }
+  async startChallenge(lesson: string, id: string, settings: Record<string, number>): Promise<RunStatus> {
+    return this.seen(await this.post<RunStatus>('/api/course/challenge/start', { lesson, id, settings }));
+  }
+  checkChallenge(lesson: string, id: string): Promise<ChallengeResultDto> {
+    return this.post('/api/course/challenge/check', { lesson, id });
+  }
+  completeLesson(lesson: string): Promise<Progress> {
+    return this.post('/api/course/complete', { lesson });
+  }
+  resetProgress(): Promise<Progress> {
+    return this.post('/api/course/progress/reset', {});
+  }
+  recommend(input: WizardInput): Promise<WizardAnswer> {
+    return this.post('/api/wizard', input);
+  }
   async importTrace(text: string): Promise<RunStatus> {
     return this.seen(await this.json('POST', '/api/import', text, 'application/x-ndjson'));
   }

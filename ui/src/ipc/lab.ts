@@ -1,4 +1,7 @@
-import type { Catalog, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
+import type {
+  Catalog, ChallengeResultDto, CourseDto, GuessDto, LiveMessage, PredictionResult, Progress, QuizResult, RunStatus,
+  StartRun, TraceEvent, WizardAnswer, WizardInput,
+} from '../types';
 
 /** Every failure that crosses the door: the lab's own `ApiError` kinds plus `network`. */
 export interface LabError {
@@ -42,6 +45,15 @@ export interface Lab {
   /** Saves an export where the user finds it (a browser download, or the Downloads folder
    * of the desktop app, which has no download manager); resolves with a line saying where. */
   saveExport(what: TraceFormat | PlotName): Promise<string>;
+  /** The course: lessons as safe HTML and interactive segments, with the learner's progress. */
+  course(): Promise<CourseDto>;
+  predict(lesson: string, id: string, guess: GuessDto): Promise<PredictionResult>;
+  answerQuiz(lesson: string, id: string, choice: number): Promise<QuizResult>;
+  startChallenge(lesson: string, id: string, settings: Record<string, number>): Promise<RunStatus>;
+  checkChallenge(lesson: string, id: string): Promise<ChallengeResultDto>;
+  completeLesson(lesson: string): Promise<Progress>;
+  resetProgress(): Promise<Progress>;
+  recommend(input: WizardInput): Promise<WizardAnswer>;
   /** Tells the shell the first frame is on screen (the desktop app measures its cold start). */
   firstPaint(): void;
   /** Live messages in order. After a dropped stream is restored, the missed part is

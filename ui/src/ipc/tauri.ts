@@ -1,5 +1,8 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
-import type { Catalog, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
+import type {
+  Catalog, ChallengeResultDto, CourseDto, GuessDto, LiveMessage, PredictionResult, Progress, QuizResult, RunStatus,
+  StartRun, TraceEvent, WizardAnswer, WizardInput,
+} from '../types';
 import { toLabError } from './errors';
 import type { Lab, PlotName, SubscribeOptions, TraceFormat, Unsubscribe } from './lab';
 
@@ -42,6 +45,30 @@ export class TauriLab implements Lab {
   async saveExport(what: TraceFormat | PlotName): Promise<string> {
     const path = await call<string>('save_export', { kind: what });
     return `Saved to ${path}`;
+  }
+  course(): Promise<CourseDto> {
+    return call('course');
+  }
+  predict(lesson: string, id: string, guess: GuessDto): Promise<PredictionResult> {
+    return call('predict', { lesson, id, guess });
+  }
+  answerQuiz(lesson: string, id: string, choice: number): Promise<QuizResult> {
+    return call('answer_quiz', { lesson, id, choice });
+  }
+  startChallenge(lesson: string, id: string, settings: Record<string, number>): Promise<RunStatus> {
+    return call('start_challenge', { lesson, id, settings });
+  }
+  checkChallenge(lesson: string, id: string): Promise<ChallengeResultDto> {
+    return call('check_challenge', { lesson, id });
+  }
+  completeLesson(lesson: string): Promise<Progress> {
+    return call('complete_lesson', { lesson });
+  }
+  resetProgress(): Promise<Progress> {
+    return call('reset_progress');
+  }
+  recommend(input: WizardInput): Promise<WizardAnswer> {
+    return call('recommend', { input });
   }
   firstPaint(): void {
     call<number>('first_paint').catch(() => {});

@@ -13,7 +13,7 @@ export interface Banner {
   hint: string | null;
 }
 
-export type Tab = 'timeline' | 'compare';
+export type Tab = 'course' | 'wizard' | 'timeline' | 'compare';
 export type Theme = 'light' | 'dark';
 
 /** What the whole page shares: the lab connection, the trace, and what the user is looking at. */
@@ -110,7 +110,7 @@ export class AppState {
   }
 
   /** A status with a new run id means the trace was replaced: drop what is held. */
-  private applyStatus(s: RunStatus): void {
+  applyStatus(s: RunStatus): void {
     if (this.runId !== s.run_id) {
       const wasNone = this.runId === null;
       this.runId = s.run_id;
@@ -260,11 +260,12 @@ export class AppState {
 
   // ---- commands ---------------------------------------------------------------------------
 
-  async startRun(req: StartRun): Promise<void> {
+  /** Starts a run; `showTimeline` switches to the timeline (lessons stay where they are). */
+  async startRun(req: StartRun, showTimeline = true): Promise<void> {
     try {
       this.applyStatus(await this.lab.startRun(req));
       this.follow = true;
-      this.tab = 'timeline';
+      if (showTimeline) this.tab = 'timeline';
     } catch (e) {
       this.report('The run did not start', e);
     }

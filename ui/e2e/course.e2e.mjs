@@ -1,0 +1,74 @@
+// Course end-to-end: complete the polling lesson the way a learner does — predict, run the
+// experiment, compare, pass the challenge — and find the progress still there after a
+// reload. Then ask the wizard about a chat app and test its answer live.
+import path from 'node:path';
+import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
+
+const serve = await startServe();
+const browser = await launchChromium();
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const consoleWatch = watchConsole(page);
+  await page.goto(serve.url);
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-polling').click();
+  check((await page.getByTestId('lesson-done-polling').getAttribute('data-done')) === 'false', 'the lesson starts not done');
+  await page.getByTestId('lesson-body').getByRole('heading').first().waitFor();
+  await page.screenshot({ path: path.join(screenshots, 'lesson.png') });
+
+  // Predict first…
+  await page.getByTestId('predict-input-empty-share').fill('0.7');
+  await page.getByTestId('predict-lock-empty-share').click();
+  await page.getByTestId('predict-input-poll-delay').fill('125');
+  await page.getByTestId('predict-lock-poll-delay').click();
+  // …then run the experiment and compare.
+  await page.getByTestId('run-experiment-empty-answers').click();
+  await page.getByTestId('experiment-results-empty-answers').waitFor({ timeout: 60_000 });
+  for (const id of ['empty-share', 'poll-delay']) {
+    await page.getByTestId(`predict-check-${id}`).click();
+    await page.getByTestId(`prediction-result-${id}`).waitFor();
+  }
+  const text = await page.getByTestId('prediction-result-empty-share').textContent();
+  check(/the lab measured/.test(text ?? ''), `the prediction is shown beside the measurement: ${text}`);
+  await page.getByTestId('prediction-result-empty-share').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'prediction.png') });
+
+  // The challenge, with its documented solution.
+  await page.getByTestId('challenge-tune-the-interval-poll_interval_ms').fill('500');
+  await page.getByTestId('challenge-run-tune-the-interval').click();
+  const result = page.getByTestId('challenge-result-tune-the-interval');
+  await result.waitFor({ timeout: 60_000 });
+  check((await result.getAttribute('data-passed')) === 'true', `the challenge passes: ${await result.textContent()}`);
+  await result.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'challenge.png') });
+  await page.getByTestId('lesson-complete').waitFor();
+
+  // Progress survives a reload.
+  await page.reload();
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-done-polling').waitFor();
+  check((await page.getByTestId('lesson-done-polling').getAttribute('data-done')) === 'true', 'the lesson is still done after a reload');
+
+  // The wizard: a chat app.
+  await page.getByTestId('tab-wizard').click();
+  await page.getByTestId('wiz-direction').selectOption('both');
+  await page.getByTestId('wiz-clients').fill('10');
+  await page.getByTestId('wiz-rate').fill('0.5');
+  await page.getByTestId('wiz-delay').fill('200');
+  await page.getByTestId('wiz-ask').click();
+  check((await page.getByTestId('wiz-technique').textContent()) === 'websocket', 'a chat gets WebSocket');
+  await page.getByTestId('wiz-test').click();
+  await page.getByTestId('wiz-verdict').waitFor({ timeout: 90_000 });
+  await page.screenshot({ path: path.join(screenshots, 'wizard.png'), fullPage: false });
+
+  consoleWatch.assertNone();
+  console.log('course e2e: ok');
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  serve.stop();
+}
+process.exit(failed ? 1 : 0);
