@@ -89,6 +89,25 @@ try {
   await page.setViewportSize({ width: 1024, height: 768 });
   await page.screenshot({ path: path.join(screenshots, 'timeline-1024.png') });
 
+  // The page itself joins an SSE run as one more client, through the tap.
+  await page.getByTestId('browser-client').check();
+  await page.getByTestId('technique-websocket').uncheck();
+  await page.getByTestId('technique-sse').check();
+  await page.getByTestId('field-durationS').fill('3');
+  const before = Number(await page.getByTestId('run-status').getAttribute('data-run'));
+  await page.getByTestId('run').click();
+  // The previous run's "finished" must not count: wait for the next run id.
+  await page.locator(`[data-testid=run-status][data-state=finished][data-run="${before + 1}"]`).waitFor({ timeout: 30_000 });
+  const external = await page.evaluate(() => window.__rtclab.eventCount());
+  check(external > 0, 'events of the SSE run');
+  await page.getByTestId('filter-actor').selectOption('external');
+  await page.getByTestId('filter-kind').selectOption('sse_event');
+  const browserEvents = await page.getByTestId('event-row').count();
+  check(browserEvents > 0, `the browser's own EventSource stream is on the timeline (${browserEvents} SSE events)`);
+  await page.getByTestId('filter-kind').selectOption('');
+  await page.getByTestId('filter-actor').selectOption('');
+  await page.getByTestId('browser-client').uncheck();
+
   // A reload keeps the token and shows the same trace.
   await page.reload();
   await until(async () => (await page.getByTestId('event-row').count()) > 0, 10_000, 'the trace after a reload');

@@ -512,9 +512,5 @@ fn finished_metrics(status: &RunStatus, needed: &[String]) -> Result<Vec<Metrics
 }
 
 fn fmt_num(v: f64) -> String {
-    if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 100.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
+    if (v.fract() == 0.0 && v.abs() < 1e15) || v.abs() >= 100.0 { format!("{v:.0}") } else { format!("{v:.2}") }
 }
