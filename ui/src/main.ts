@@ -4,4 +4,4 @@ import './app.css';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('the page has no #app element');
-export default mount(App, { target });
+mount(App, { target });
