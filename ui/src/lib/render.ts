@@ -181,8 +181,11 @@ export function drawTimeline(d: DrawInput): number {
       }
     }
     if (detail && count <= plotW / 14) {
-      const y = a === b ? geom.centre(a) - r - 2 : (geom.centre(a) + geom.centre(b)) / 2;
-      labels.push({ x: xs + 4, y, text: shortLabel(e), slot: a === b ? a : -1 - Math.min(a, b) });
+      // Marks are labelled above their lane line, arrows below the line of their client lane,
+      // so the labels of different clients never share a row.
+      const own = p.arrow === 2 ? b : a;
+      const y = a === b ? geom.centre(a) - r - 5 : geom.centre(own) + 8;
+      labels.push({ x: xs + 4, y, text: shortLabel(e), slot: own * 2 + (a === b ? 0 : 1) });
     }
   }
 

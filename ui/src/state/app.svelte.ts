@@ -4,7 +4,7 @@ import { type Filter, NO_FILTER } from '../lib/filter';
 import { advancePlayhead, stepFrom } from '../lib/playback';
 import { TraceStore } from '../lib/store';
 import { FilteredView } from '../lib/view';
-import type { Catalog, LiveMessage, RunStatus, StartRun } from '../types';
+import type { Catalog, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
 
 export interface Banner {
   id: number;
@@ -44,6 +44,8 @@ export class AppState {
   theme = $state<Theme>('light');
   plots = $state<Partial<Record<PlotName, string>>>({});
   plotsFor = $state<string | null>(null);
+  /** Bumped whenever the trace is replaced (new run or import), so views can start afresh. */
+  epoch = 0;
 
   private runId: number | null = null;
   private scheduled = false;
@@ -101,7 +103,7 @@ export class AppState {
         this.applyStatus(m.status);
         break;
       case 'events':
-        if (this.store.add(m.events) > 0) this.schedule();
+        this.addEvents(m.events);
         break;
       case 'lagged':
         this.catchUp();
@@ -123,20 +125,28 @@ export class AppState {
   }
 
   private clearTrace(): void {
+    this.epoch++;
     this.store.reset();
     this.selected = null;
     this.stopPlaying();
     this.stepMode = false;
     this.plots = {};
     this.plotsFor = null;
-    this.schedule();
+    this.refresh();
+  }
+
+  private addEvents(events: TraceEvent[]): void {
+    const generation = this.store.generation;
+    if (this.store.add(events) === 0) return;
+    // Appends keep the view's positions valid until the next frame; anything else moved
+    // events around, so the view must follow before anyone reads it.
+    if (this.store.generation !== generation) this.refresh();
+    else this.schedule();
   }
 
   private catchUp(): void {
     this.lab.traceSince(this.store.lastSeq + 1).then(
-      (events) => {
-        if (this.store.add(events) > 0) this.schedule();
-      },
+      (events) => this.addEvents(events),
       (e: unknown) => this.report('Could not fetch the events the live view missed', e),
     );
   }
