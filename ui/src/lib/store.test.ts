@@ -35,6 +35,8 @@ describe('trace store', () => {
     expect(s.placements[1]!.arrow).toBe(1);
     expect(s.placements[2]!.arrow).toBe(2);
     expect(s.placements[0]!.arrow).toBe(0);
+    // the server only sent an arrow, yet it is a known actor
+    expect(s.actors).toContainEqual({ role: 'server' });
   });
 
   it('does not mix connections of different experiments that share an id', () => {

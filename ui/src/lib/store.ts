@@ -155,13 +155,15 @@ export class TraceStore {
       if (!this.connClients.has(key)) this.connClients.set(key, e.actor);
     }
     const category = categoryOf(e);
+    // Every actor is known to the store (filters list them), even one that only sends arrows.
+    const own = this.actorId(e.actor);
     if (isWireMessage(e)) {
       const client = this.clientOf(e);
       if (client) {
         return { actor: this.actorId(client), arrow: e.dir === 'client_to_server' ? 1 : 2, category };
       }
     }
-    return { actor: this.actorId(e.actor), arrow: 0, category };
+    return { actor: own, arrow: 0, category };
   }
 
   private index(e: TraceEvent): void {
