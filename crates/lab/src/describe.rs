@@ -17,7 +17,7 @@ pub fn summary(e: &TraceEvent) -> String {
             format!("{method} {target}{body}")
         }
         EventKind::HttpResponse { status, reason, headers, body_len, body, streaming, .. } => {
-            let ctype = header(headers, "content-type").map(|c| format!(" {c}")).unwrap_or_default();
+            let ctype = Header::find(headers, "content-type").map(|c| format!(" {c}")).unwrap_or_default();
             if *streaming {
                 format!("{status} {reason}{ctype} (stream opens)")
             } else if *body_len > 0 {
@@ -92,10 +92,6 @@ pub fn arrow(e: &TraceEvent) -> Option<Dir> {
         EventKind::TcpOpen { .. } => Some(Dir::ClientToServer),
         _ => e.dir,
     }
-}
-
-fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
 }
 
 fn short(p: &Preview) -> String {

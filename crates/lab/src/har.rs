@@ -23,9 +23,12 @@ pub fn build(events: &[TraceEvent], started: SystemTime) -> Value {
     let mut entries = Vec::new();
     for req in events {
         let EventKind::HttpRequest { method, target, version, headers, body_len, body } = &req.kind else { continue };
-        let host = header(headers, "host").unwrap_or("127.0.0.1");
-        let scheme =
-            if header(headers, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket")) { "ws" } else { "http" };
+        let host = Header::find(headers, "host").unwrap_or("127.0.0.1");
+        let scheme = if Header::find(headers, "upgrade").is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
+            "ws"
+        } else {
+            "http"
+        };
         let url = format!("{scheme}://{host}{target}");
         let query: Vec<Value> = target
             .split_once('?')
@@ -51,7 +54,7 @@ pub fn build(events: &[TraceEvent], started: SystemTime) -> Value {
         });
         if *body_len > 0 {
             request["postData"] = json!({
-                "mimeType": header(headers, "content-type").unwrap_or(""),
+                "mimeType": Header::find(headers, "content-type").unwrap_or(""),
                 "text": body.text.clone().unwrap_or_default(),
             });
         }
@@ -67,10 +70,10 @@ pub fn build(events: &[TraceEvent], started: SystemTime) -> Value {
                         "headers": har_headers(headers),
                         "content": {
                             "size": body_len,
-                            "mimeType": header(headers, "content-type").unwrap_or(""),
+                            "mimeType": Header::find(headers, "content-type").unwrap_or(""),
                             "text": body.text.clone().unwrap_or_default(),
                         },
-                        "redirectURL": header(headers, "location").unwrap_or(""),
+                        "redirectURL": Header::find(headers, "location").unwrap_or(""),
                         "headersSize": r.bytes.header,
                         "bodySize": body_len,
                     }),
@@ -130,10 +133,6 @@ fn ws_messages(events: &[TraceEvent], conn: Option<u64>, at: &dyn Fn(u64) -> Dur
 
 fn har_headers(headers: &[Header]) -> Vec<Value> {
     headers.iter().map(|h| json!({ "name": h.name, "value": h.value })).collect()
-}
-
-fn header<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
-    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
 }
 
 /// `2026-11-28T04:18:59.123Z` from a time since the epoch (UTC, civil calendar).

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rtclab_lessons::{Block, Guess, Prediction, PredictionOutcome, Segment};
+use rtclab_lessons::{Block, Guess, Lesson, Prediction, PredictionOutcome, Segment};
 use rtclab_techniques::Metrics;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -255,11 +255,7 @@ impl Learn {
     pub fn complete(&self, lesson: &str) -> Result<Progress, LabError> {
         let course = rtclab_lessons::load_dir(&self.dir);
         course.lesson(lesson).ok_or_else(|| not_found(lesson))?;
-        self.update(|p| {
-            if !p.completed.iter().any(|c| c == lesson) {
-                p.completed.push(lesson.to_owned());
-            }
-        })
+        self.update(|p| mark_done(p, lesson))
     }
 
     /// The course, read fresh (lesson files may be edited while the app runs).
@@ -329,8 +325,8 @@ impl Learn {
         };
         self.update(|pr| {
             pr.predictions.insert(key, record);
+            mark_done_if_finished(pr, l);
         })?;
-        self.maybe_complete(lesson)?;
         Ok(result)
     }
 
@@ -392,22 +388,9 @@ impl Learn {
         self.update(|p| {
             let e = p.challenges.entry(format!("{lesson}/{id}")).or_insert(false);
             *e |= passed;
+            mark_done_if_finished(p, l);
         })?;
-        self.maybe_complete(lesson)?;
         Ok(dto)
-    }
-
-    /// A lesson is complete once every prediction is made and every challenge passed.
-    fn maybe_complete(&self, lesson: &str) -> Result<(), LabError> {
-        let course = rtclab_lessons::load_dir(&self.dir);
-        let Some(l) = course.lesson(lesson) else { return Ok(()) };
-        let p = self.progress();
-        let done = l.predicts().all(|b| p.predictions.contains_key(&format!("{lesson}/{}", b.id)))
-            && l.challenges().all(|b| p.challenges.get(&format!("{lesson}/{}", b.id)) == Some(&true));
-        if done {
-            self.complete(lesson)?;
-        }
-        Ok(())
     }
 
     /// The decision tree's answer for a described workload.
@@ -452,6 +435,21 @@ impl Learn {
             compare: r.techniques_to_compare().iter().map(|t| t.to_string()).collect(),
             workload: WorkloadDto::from(&w),
         })
+    }
+}
+
+fn mark_done(p: &mut Progress, lesson: &str) {
+    if !p.completed.iter().any(|c| c == lesson) {
+        p.completed.push(lesson.to_owned());
+    }
+}
+
+/// A lesson is complete once every prediction is made and every challenge passed.
+fn mark_done_if_finished(p: &mut Progress, l: &Lesson) {
+    let done = l.predicts().all(|b| p.predictions.contains_key(&format!("{}/{}", l.id, b.id)))
+        && l.challenges().all(|b| p.challenges.get(&format!("{}/{}", l.id, b.id)) == Some(&true));
+    if done {
+        mark_done(p, &l.id);
     }
 }
 

@@ -156,14 +156,8 @@ impl Lab {
             techniques: techniques.iter().map(|t| t.to_string()).collect(),
             workload: Some(req.workload.clone()),
             current: techniques.first().map(|t| t.to_string()),
-            progress: 0.0,
             phase: "starting".into(),
-            results: vec![],
-            error: None,
-            events: 0,
-            evicted: 0,
-            source: "run".into(),
-            tap: None,
+            ..idle_status()
         };
         self.inner.status.send_replace(status.clone());
         self.inner.trace.send_replace(recorder.clone());
@@ -305,16 +299,11 @@ impl Lab {
             run_id,
             state: RunState::Finished,
             techniques: experiments,
-            workload: None,
-            current: None,
             progress: 1.0,
             phase: "imported".into(),
             results,
-            error: None,
-            events: 0,
-            evicted: 0,
             source: "import".into(),
-            tap: None,
+            ..idle_status()
         });
         self.inner.trace.send_replace(Recorder::from_events(events, TRACE_CAPACITY));
         Ok(self.status())

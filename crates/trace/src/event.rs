@@ -80,6 +80,13 @@ pub struct Header {
     pub value: String,
 }
 
+impl Header {
+    /// The value of the first header named `name` (case-insensitive), as HTTP compares names.
+    pub fn find<'a>(headers: &'a [Header], name: &str) -> Option<&'a str> {
+        headers.iter().find(|h| h.name.eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
+    }
+}
+
 /// The first bytes of a payload. Text when they are valid UTF-8, hex otherwise.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

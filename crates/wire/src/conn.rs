@@ -456,8 +456,8 @@ fn truncation_as_notes(items: Vec<HttpItem>) -> (Vec<HttpItem>, Vec<(String, usi
     (keep, cuts)
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+fn header<'a>(headers: &'a [(String, String)], name: &'a str) -> Option<&'a str> {
+    crate::http::header_values(headers, name).next()
 }
 
 fn to_headers(headers: &[(String, String)]) -> Vec<Header> {
