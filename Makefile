@@ -33,6 +33,7 @@ test: build lint test-rust bindings-check test-ui test-browser test-desktop
 
 test-ui:
 	cd ui && npm test
+	cd ui && npm run check
 
 # The UI in headless Chromium against `rtc-lab serve` (screenshots land in docs/screenshots).
 test-browser:

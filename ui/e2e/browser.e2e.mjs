@@ -1,10 +1,13 @@
 // Browser end-to-end: the UI served by `rtc-lab serve`, driven in Debian's Chromium.
 // Runs a WebSocket experiment, finds the 101 handshake and data frames, reads a client
 // frame's opcode and mask key in the inspector, exports HAR and checks its structure, and
-// takes the screenshots used in the docs. Fails on any console error or warning.
+// takes the screenshots used in the docs. Compares the four techniques and checks the
+// page's own charts: drawn, axis text readable, a readout on hover, legend toggles.
+// Fails on any console error or warning.
 import fs from 'node:fs';
 import path from 'node:path';
 import { check, launchChromium, screenshots, startServe, until, watchConsole } from './lib.mjs';
+import { checkChart, hoverChart } from './charts.mjs';
 
 const serve = await startServe();
 const browser = await launchChromium();
@@ -72,13 +75,6 @@ try {
     check(e._webSocketMessages.some((m) => m.type === 'send'), 'sent frames in _webSocketMessages');
   }
 
-  // The compare view with the engine's charts.
-  await page.getByTestId('tab-compare').click();
-  await page.getByTestId('metrics-row').first().waitFor();
-  await page.getByTestId('chart-latency-cdf').waitFor();
-  await page.screenshot({ path: path.join(screenshots, 'compare.png') });
-  await page.getByTestId('tab-timeline').click();
-
   // Help overlay, dark theme, and the smallest supported window.
   await page.keyboard.press('?');
   await page.getByTestId('help-overlay').waitFor();
@@ -107,6 +103,35 @@ try {
   await page.getByTestId('filter-kind').selectOption('');
   await page.getByTestId('filter-actor').selectOption('');
   await page.getByTestId('browser-client').uncheck();
+
+  // All four techniques under one workload, compared in charts the page draws itself.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.getByTestId('theme').click();
+  for (const t of ['polling', 'long-polling', 'sse', 'websocket']) await page.getByTestId(`technique-${t}`).check();
+  await page.getByTestId('field-durationS').fill('2');
+  const compareRun = Number(await page.getByTestId('run-status').getAttribute('data-run')) + 1;
+  await page.getByTestId('run').click();
+  await page.locator(`[data-testid=run-status][data-state=finished][data-run="${compareRun}"]`).waitFor({ timeout: 60_000 });
+  await page.getByTestId('tab-compare').click();
+  check((await page.getByTestId('metrics-row').count()) === 4, 'a metrics row per technique');
+  for (const name of ['latency-cdf', 'bytes-per-message', 'requests-per-second']) await checkChart(page, name, 4);
+  // Legend toggles: hiding polling on the latency chart, then showing it again.
+  const pollingToggle = page.getByTestId('plot-latency-cdf').getByTestId('legend-polling');
+  await pollingToggle.click();
+  check((await pollingToggle.getAttribute('aria-pressed')) === 'false', 'polling hidden from the latency chart');
+  await pollingToggle.click();
+  check((await pollingToggle.getAttribute('aria-pressed')) === 'true', 'polling shown again');
+  await hoverChart(page, 'latency-cdf');
+  await page.screenshot({ path: path.join(screenshots, 'compare.png') });
+  await page.getByTestId('theme').click();
+  await hoverChart(page, 'bytes-per-message');
+  await page.screenshot({ path: path.join(screenshots, 'compare-dark.png') });
+  await page.getByTestId('theme').click();
+  await page.setViewportSize({ width: 1024, height: 768 });
+  for (const name of ['latency-cdf', 'requests-per-second']) await checkChart(page, name, 4);
+  await hoverChart(page, 'requests-per-second');
+  await page.screenshot({ path: path.join(screenshots, 'compare-1024.png') });
+  await page.getByTestId('tab-timeline').click();
 
   // A reload keeps the token and shows the same trace.
   await page.reload();

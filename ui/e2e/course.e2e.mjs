@@ -31,6 +31,10 @@ try {
   }
   const text = await page.getByTestId('prediction-result-empty-share').textContent();
   check(/the lab measured/.test(text ?? ''), `the prediction is shown beside the measurement: ${text}`);
+  // Beside each result, the measured value as a chart with the guess marked on it.
+  for (const id of ['empty-share', 'poll-delay']) await page.getByTestId(`prediction-chart-${id}`).locator('canvas').waitFor();
+  const said = await page.getByTestId('prediction-chart-empty-share').getByTestId('legend-guess').textContent();
+  check(/your guess\s*0\.7/.test(said ?? ''), `the guess is in the chart's legend: ${said}`);
   await page.getByTestId('prediction-result-empty-share').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'prediction.png') });
 

@@ -1,4 +1,4 @@
-import { createLab, errorHint, type Lab, type LabError, type LiveState, PLOT_NAMES, type PlotName, toLabError } from '../ipc';
+import { createLab, errorHint, type Lab, type LabError, type LiveState, toLabError } from '../ipc';
 import { relatedSeqs } from '../lib/causality';
 import { type Filter, NO_FILTER } from '../lib/filter';
 import { advancePlayhead, stepFrom } from '../lib/playback';
@@ -42,8 +42,6 @@ export class AppState {
   clientCap = $state(8);
   helpOpen = $state(false);
   theme = $state<Theme>('light');
-  plots = $state<Partial<Record<PlotName, string>>>({});
-  plotsFor = $state<string | null>(null);
   /** Bumped whenever the trace is replaced (new run or import), so views can start afresh. */
   epoch = 0;
 
@@ -130,8 +128,6 @@ export class AppState {
     this.selected = null;
     this.stopPlaying();
     this.stepMode = false;
-    this.plots = {};
-    this.plotsFor = null;
     this.refresh();
   }
 
@@ -297,25 +293,5 @@ export class AppState {
     } catch (e) {
       this.report(`Could not import ${name}`, e);
     }
-  }
-
-  /** Loads the three charts once per finished set of results. */
-  async loadPlots(): Promise<void> {
-    const s = this.status;
-    if (!s || s.results.length === 0) return;
-    const key = `${s.run_id}:${s.results.length}`;
-    if (this.plotsFor === key) return;
-    this.plotsFor = key;
-    const got: Partial<Record<PlotName, string>> = {};
-    await Promise.all(
-      PLOT_NAMES.map(async (name) => {
-        try {
-          got[name] = await this.lab.exportPlot(name);
-        } catch (e) {
-          this.report(`Could not load the ${name} chart`, e);
-        }
-      }),
-    );
-    if (this.plotsFor === key) this.plots = got;
   }
 }
