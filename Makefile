@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 OUT ?= out
 
-.PHONY: setup ui build run demo test test-rust test-ui test-browser test-desktop lint bench clean bindings bindings-check
+.PHONY: setup ui build run demo test test-rust test-ui test-browser test-desktop test-package package lint bench clean bindings bindings-check
 
 setup:
 	@scripts/setup.sh
@@ -13,7 +13,7 @@ ui: setup
 	cd ui && npm run build
 
 build: ui
-	$(CARGO) build -p rtclab-lab -p rtclab-desktop
+	$(CARGO) build -p rtclab-cli -p rtclab-desktop
 
 # Opens the desktop app; with no display, serves the same UI to a browser instead.
 run: build
@@ -26,10 +26,10 @@ run: build
 
 # The command-line demo: the four techniques compared, with charts and a saved trace.
 demo: setup
-	$(CARGO) run -q -p rtclab-lab -- compare --clients 20 --rate 2 --duration 5s --poll-interval 250ms \
+	$(CARGO) run -q -p rtclab-cli -- compare --clients 20 --rate 2 --duration 5s --poll-interval 250ms \
 		--plots $(OUT)/plots --trace $(OUT)/trace.jsonl
 
-test: build lint test-rust bindings-check test-ui test-browser test-desktop
+test: build lint test-rust bindings-check test-ui test-browser test-desktop test-package
 
 test-ui:
 	cd ui && npm test
@@ -44,21 +44,34 @@ test-browser:
 test-desktop:
 	scripts/with-xvfb.sh node ui/e2e/desktop.e2e.mjs
 
-# TypeScript types for the UI, generated from Rust by ts-rs (the tests write them).
+# The desktop app's Debian package (release): target/release/bundle/deb/.
+package: ui
+	scripts/package.sh
+
+# The installed programs run outside the checkout: a debug .deb unpacked into a scratch root
+# and a `cargo install`ed rtc-lab, each started from /tmp.
+test-package: build
+	scripts/package.sh --debug
+	scripts/test-installed.sh
+
+# TypeScript for the UI, generated from Rust (the tests write them): the types (ts-rs) and
+# the client of every operation (ui/src/ipc/operations.ts).
 bindings:
-	$(CARGO) test -q --workspace --lib export_bindings
+	$(CARGO) test -q --workspace --exclude rtclab-desktop --lib export_bindings
 
 # Fails when the committed bindings differ from what the Rust types generate.
 bindings-check: bindings
-	@git diff --exit-code -- ui/src/bindings || { echo "ui/src/bindings is out of date: run 'make bindings' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- ui/src/bindings)" || { git status --short -- ui/src/bindings; echo "ui/src/bindings has files that are not committed: run 'make bindings' and commit"; exit 1; }
+	@git diff --exit-code -- ui/src/bindings ui/src/ipc/operations.ts || { echo "ui/src/bindings or ui/src/ipc/operations.ts is out of date: run 'make bindings' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- ui/src/bindings ui/src/ipc/operations.ts)" || { git status --short -- ui/src/bindings ui/src/ipc/operations.ts; echo "generated files are not committed: run 'make bindings' and commit"; exit 1; }
 
 test-rust:
 	@if $(CARGO) nextest --version >/dev/null 2>&1; then \
 		$(CARGO) nextest run --workspace --no-fail-fast; \
 	else \
-		$(CARGO) test --workspace --no-fail-fast; \
+		$(CARGO) test --workspace --no-fail-fast --lib --bins --tests; \
 	fi
+	# Doc tests (nextest does not run them): the operation table refuses an operation without a handler.
+	$(CARGO) test -q --doc -p rtclab-app
 
 lint:
 	$(CARGO) fmt --all --check
@@ -66,7 +79,7 @@ lint:
 
 # Release-build benchmarks; figures go into docs/benchmarks.md by hand.
 bench: ui
-	$(CARGO) build --release -p rtclab-lab -p rtclab-desktop --features tauri/custom-protocol
+	$(CARGO) build --release -p rtclab-cli -p rtclab-desktop
 	./target/release/rtc-lab bench recorder
 	./target/release/rtc-lab bench tap
 	./target/release/rtc-lab compare --clients 100 --rate 10 --duration 10s

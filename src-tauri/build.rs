@@ -1,26 +1,8 @@
-// Declares the app's own commands so capabilities can allow exactly these and nothing else.
+// Declares the app's own commands so capabilities can allow exactly these and nothing else:
+// `call` carries every operation of the control API (declared once in rtclab-app's `ops`),
+// the others are what only the desktop shell does.
 fn main() {
-    let commands = &[
-        "list_experiments",
-        "start_run",
-        "stop_run",
-        "run_status",
-        "trace_since",
-        "export_trace",
-        "export_plot",
-        "save_export",
-        "import_trace",
-        "subscribe",
-        "first_paint",
-        "course",
-        "predict",
-        "answer_quiz",
-        "start_challenge",
-        "check_challenge",
-        "complete_lesson",
-        "reset_progress",
-        "recommend",
-    ];
+    let commands = &["call", "subscribe", "save_export", "first_paint"];
     tauri_build::try_build(
         tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )

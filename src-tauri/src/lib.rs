@@ -1,6 +1,7 @@
-//! The RTC Lab desktop shell: wires the `Lab` service into Tauri and nothing more.
+//! The RTC Lab desktop shell: wires `rtclab_app::App` into Tauri and nothing more.
 //!
-//! - [`commands`]: the commands the UI may invoke (the capability file allows exactly these).
+//! - [`commands`]: `call` (every operation of the control API, by name), the live stream,
+//!   and what only the desktop can do; the capability file allows exactly these.
 //! - [`state`]: what the app keeps between calls.
 //! - [`error`]: errors as the UI sees them, `{kind, message}`.
 
@@ -19,25 +20,10 @@ pub fn run() {
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(state::AppState::default())
         .invoke_handler(tauri::generate_handler![
-            commands::list_experiments,
-            commands::start_run,
-            commands::stop_run,
-            commands::run_status,
-            commands::trace_since,
-            commands::export_trace,
-            commands::export_plot,
-            commands::save_export,
-            commands::import_trace,
+            commands::call,
             commands::subscribe,
+            commands::save_export,
             commands::first_paint,
-            commands::learn::course,
-            commands::learn::predict,
-            commands::learn::answer_quiz,
-            commands::learn::start_challenge,
-            commands::learn::check_challenge,
-            commands::learn::complete_lesson,
-            commands::learn::reset_progress,
-            commands::learn::recommend,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

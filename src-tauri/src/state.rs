@@ -1,10 +1,7 @@
-//! App state: the one `Lab` both the window and its commands share.
+//! App state: the one `App` (lab + course) the window's commands share.
 
 use std::sync::OnceLock;
 use std::time::Instant;
-
-use rtclab_lab::learn::Learn;
-use rtclab_lab::service::Lab;
 
 static PROCESS_START: OnceLock<Instant> = OnceLock::new();
 
@@ -20,15 +17,12 @@ pub fn since_start_ms() -> f64 {
 
 #[derive(Debug)]
 pub struct AppState {
-    pub lab: Lab,
-    pub learn: Learn,
+    pub app: rtclab_app::App,
 }
 
 impl Default for AppState {
+    /// The course from `RTCLAB_LESSONS_DIR`, or the one built into the app.
     fn default() -> Self {
-        AppState {
-            lab: Lab::default(),
-            learn: Learn::new(rtclab_lab::course::default_dir(), rtclab_lab::learn::default_data_dir()),
-        }
+        AppState { app: rtclab_app::App::from_env() }
     }
 }

@@ -21,7 +21,7 @@ try {
   // 200 clients × 25 messages/s: each delivery is a frame on the tap and a delivery event.
   const workload = { clients: 200, rate: 25, payload: 32, duration_ms: seconds * 1000, direction: 'down', seed: 1, poll_interval_ms: 1000, long_poll_timeout_ms: 25000 };
   const res = await page.evaluate(async ([token, workload]) => {
-    const r = await fetch('/api/runs', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ techniques: ['websocket'], workload }) });
+    const r = await fetch('/api/start_run', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ techniques: ['websocket'], workload }) });
     return r.status;
   }, [serve.token, workload]);
   check(res === 200, `run started (${res})`);
@@ -32,7 +32,7 @@ try {
     await page.keyboard.press('?');
     await page.waitForTimeout(500);
   }
-  const status = await page.evaluate(async (token) => (await fetch('/api/runs/current', { headers: { Authorization: `Bearer ${token}` } })).json(), serve.token);
+  const status = await page.evaluate(async (token) => (await fetch('/api/run_status', { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).json(), serve.token);
   const held = await until(async () => { const c = await page.evaluate(() => window.__rtclab.eventCount()); return c >= status.events && c; }, 30_000, 'every event in the page').catch(() => null);
   const inPage = await page.evaluate(() => window.__rtclab.eventCount());
   const b = await page.evaluate(() => window.__bench);

@@ -1,6 +1,7 @@
 // Course end-to-end: complete the polling lesson the way a learner does — predict, run the
 // experiment, compare, pass the challenge — and find the progress still there after a
 // reload. Then ask the wizard about a chat app and test its answer live.
+import fs from 'node:fs';
 import path from 'node:path';
 import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
 
@@ -65,6 +66,23 @@ try {
   await page.getByTestId('wiz-test').click();
   await page.getByTestId('wiz-verdict').waitFor({ timeout: 90_000 });
   await page.screenshot({ path: path.join(screenshots, 'wizard.png'), fullPage: false });
+
+  // A progress file the lab cannot read is reported, left alone, and kept aside only when
+  // the learner says so.
+  const progressFile = path.join(serve.dataDir, 'progress.json');
+  const garbage = '{"completed": ["polling", ';
+  fs.writeFileSync(progressFile, garbage);
+  await page.reload();
+  await page.getByTestId('tab-course').click();
+  const banner = page.getByTestId('progress-problem');
+  await banner.waitFor();
+  check(/progress\.json/.test((await banner.textContent()) ?? ''), 'the banner names the broken file');
+  check(fs.readFileSync(progressFile, 'utf8') === garbage, 'the broken file is left untouched');
+  await page.screenshot({ path: path.join(screenshots, 'progress-problem.png') });
+  await page.getByTestId('progress-start-fresh').click();
+  await banner.waitFor({ state: 'detached' });
+  const aside = fs.readdirSync(serve.dataDir).filter((f) => f.startsWith('progress.json.unreadable-'));
+  check(aside.length === 1 && fs.readFileSync(path.join(serve.dataDir, aside[0]), 'utf8') === garbage, `the broken file is kept aside (${aside})`);
 
   consoleWatch.assertNone();
   console.log('course e2e: ok');

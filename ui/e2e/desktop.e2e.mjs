@@ -1,15 +1,24 @@
 // Desktop end-to-end: the real Tauri window (under Xvfb when there is no display), driven
-// through WebKitWebDriver. Runs one WebSocket experiment through the app's own commands and
-// channel, finds its events in the UI, and writes screenshots of the window.
+// through WebKitWebDriver. Finds the course's lessons, runs one WebSocket experiment through
+// the app's own commands and channel, finds its events in the UI, and writes screenshots.
+//
+// RTCLAB_DESKTOP_BIN picks the binary (default: this checkout's build) and RTCLAB_E2E_CWD the
+// folder it starts in: the packaging test runs the installed binary from outside the checkout.
 import { spawn, execFileSync } from 'node:child_process';
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bin, check, freePort, screenshots, until, WebDriver } from './lib.mjs';
 
 const port = await freePort();
+const binary = process.env.RTCLAB_DESKTOP_BIN ?? bin('rtc-lab-desktop');
+const shots = process.env.RTCLAB_SCREENSHOTS ?? screenshots;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtc-lab-desktop-data-'));
 const driver = spawn('WebKitWebDriver', [`--port=${port}`, '--host=127.0.0.1'], {
+  cwd: process.env.RTCLAB_E2E_CWD ?? process.cwd(),
   // Without this variable the webview refuses automation and session creation hangs.
-  env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true' },
+  // Progress goes to a fresh folder, never the user's own.
+  env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true', RTCLAB_DATA_DIR: dataDir },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const wd = new WebDriver(`http://127.0.0.1:${port}`);
@@ -18,13 +27,21 @@ try {
   await until(async () => fetch(`http://127.0.0.1:${port}/status`).then((r) => r.ok, () => false), 15_000, 'WebKitWebDriver');
   await wd.newSession({
     browserName: 'wry',
-    'webkitgtk:browserOptions': { binary: bin('rtc-lab-desktop'), args: [] },
+    'webkitgtk:browserOptions': { binary, args: [] },
   });
   const title = await wd.title();
   check(title === 'RTC Lab', `the page title, got ${title}`);
   // The UI is inside Tauri: the door uses invoke, not HTTP.
   check(await wd.exec('return "__TAURI_INTERNALS__" in window'), 'the page runs inside Tauri');
   await until(() => wd.exec('return !!document.querySelector("[data-testid=technique-websocket]")'), 15_000, 'the experiment panel');
+
+  // The course is there, wherever the app was started from.
+  await wd.click(await wd.find('[data-testid=tab-course]'));
+  await until(() => wd.exec('return document.querySelectorAll("[data-testid^=lesson-done-]").length >= 8'), 15_000, 'the course\'s lessons');
+  const lessons = await wd.exec('return document.querySelectorAll("[data-testid^=lesson-done-]").length');
+  check(lessons >= 8, `the course lists its lessons (${lessons})`);
+  await wd.click(await wd.find('[data-testid=tab-timeline]'));
+  await until(() => wd.exec('return !!document.querySelector("[data-testid=technique-websocket]")'), 15_000, 'the experiment panel again');
 
   // One WebSocket experiment, set up through the form.
   await wd.exec(`
@@ -46,10 +63,10 @@ try {
   check(/^\d+ \(/.test(opcode), `the inspector shows the opcode, got ${opcode}`);
   await wd.exec(`const s = document.querySelector('[data-testid=filter-kind]'); s.value = ''; s.dispatchEvent(new Event('change', { bubbles: true }));`);
 
-  fs.writeFileSync(path.join(screenshots, 'desktop-webview.png'), Buffer.from(await wd.screenshot(), 'base64'));
+  fs.writeFileSync(path.join(shots, 'desktop-webview.png'), Buffer.from(await wd.screenshot(), 'base64'));
   if (process.env.DISPLAY) {
     try {
-      execFileSync('import', ['-window', 'root', path.join(screenshots, 'desktop-window.png')]);
+      execFileSync('import', ['-window', 'root', path.join(shots, 'desktop-window.png')]);
     } catch (e) {
       console.warn(`no whole-screen screenshot: ${e.message}`);
     }

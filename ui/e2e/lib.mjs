@@ -22,7 +22,7 @@ export function startServe(env = {}) {
   // Progress goes to a fresh folder, never the user's own.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtc-lab-data-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(bin('rtc-lab'), ['serve', '--ui', path.join(repo, 'ui', 'dist')], {
+    const child = spawn(bin('rtc-lab'), ['serve'], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, RTCLAB_DATA_DIR: dataDir, ...env },
     });
@@ -36,6 +36,7 @@ export function startServe(env = {}) {
         url: url.href,
         origin: url.origin,
         token: url.searchParams.get('token'),
+        dataDir,
         stop: () => child.kill('SIGINT'),
       });
     });

@@ -1,3 +1,5 @@
+// First: a language tag every library can use (see lib/locale.ts).
+import './lib/locale';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';

@@ -6,7 +6,6 @@
 //! mistake: what cannot be read becomes a [`Problem`], reported by
 //! [`validate`](crate::validate()) together with the checks that span files.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -14,6 +13,7 @@ use serde::Serialize;
 use crate::blocks::parse::parse_block;
 use crate::blocks::source::BlockSource;
 use crate::blocks::{Block, BlockKind, Challenge, ExperimentBlock, Predict, Quiz};
+use crate::files::{CourseFiles, TREE_FILE};
 use crate::front_matter;
 use crate::markdown::{self, Heading, LinkRef, RawSegment};
 use crate::problem::{Problem, Report};
@@ -21,15 +21,13 @@ use crate::render::render_with;
 use crate::slug::Slugger;
 use crate::tree::DecisionTree;
 
-/// Largest lesson file read, so a stray huge file cannot stall the app.
-pub const MAX_LESSON_BYTES: u64 = 1024 * 1024;
-/// File name of the decision tree in a lesson folder.
-pub const TREE_FILE: &str = "decision-tree.toml";
-
 /// Every lesson of a folder, in course order, and the decision tree.
 #[derive(Debug, Clone, Serialize)]
 pub struct Course {
     pub dir: PathBuf,
+    /// Where the files were read from; validation reads linked files through it.
+    #[serde(skip)]
+    pub files: CourseFiles,
     /// Sorted by `order`, then id.
     pub lessons: Vec<Lesson>,
     pub tree: Option<DecisionTree>,
@@ -162,14 +160,19 @@ pub(crate) fn is_lesson_file(name: &str) -> bool {
 /// Loads every lesson of `dir` and its decision tree. Never panics; what cannot be read
 /// is reported by [`validate`](crate::validate()).
 pub fn load_dir(dir: impl AsRef<Path>) -> Course {
-    let dir = dir.as_ref();
+    load(CourseFiles::Dir(dir.as_ref().to_path_buf()))
+}
+
+/// Loads a course from wherever its files are (a folder, or files built into the binary).
+pub fn load(files: CourseFiles) -> Course {
+    let dir = files.dir().to_path_buf();
     let mut course =
-        Course { dir: dir.to_path_buf(), lessons: Vec::new(), tree: None, problems: Vec::new(), lesson_files: 0 };
-    let mut names: Vec<String> = match fs::read_dir(dir) {
-        Ok(entries) => entries.filter_map(|e| e.ok()).filter_map(|e| e.file_name().into_string().ok()).collect(),
+        Course { dir: dir.clone(), files, lessons: Vec::new(), tree: None, problems: Vec::new(), lesson_files: 0 };
+    let names = match course.files.names() {
+        Ok(names) => names,
         Err(e) => {
             course.problems.push(Problem::new(
-                dir,
+                &dir,
                 0,
                 format!("cannot read the lesson folder: {e}"),
                 "give the path of a folder holding NN-<id>.md lesson files",
@@ -177,20 +180,23 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Course {
             return course;
         }
     };
-    names.sort();
     for name in names.iter().filter(|n| is_lesson_file(n)) {
         course.lesson_files += 1;
         let path = dir.join(name);
         let mut report = Report::new(&path);
-        if let Some(lesson) = load_lesson(&path, name, &mut report) {
+        if let Some(lesson) = load_lesson(&course.files, &path, name, &mut report) {
             course.lessons.push(lesson);
         }
         course.problems.extend(report.problems);
     }
     course.lessons.sort_by(|a, b| (a.order, &a.id).cmp(&(b.order, &b.id)));
-    let tree_path = dir.join(TREE_FILE);
-    if tree_path.exists() {
-        match DecisionTree::load(&tree_path) {
+    if names.iter().any(|n| n == TREE_FILE) {
+        let tree_path = dir.join(TREE_FILE);
+        let parsed = match course.files.read(&tree_path) {
+            Ok(text) => DecisionTree::parse(&text, &tree_path),
+            Err(message) => Err(vec![Problem::new(&tree_path, 1, message, "the tree is a UTF-8 TOML file")]),
+        };
+        match parsed {
             Ok(tree) => course.tree = Some(tree),
             Err(problems) => course.problems.extend(problems),
         }
@@ -198,8 +204,8 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Course {
     course
 }
 
-fn load_lesson(path: &Path, name: &str, report: &mut Report) -> Option<Lesson> {
-    match read_limited(path) {
+fn load_lesson(files: &CourseFiles, path: &Path, name: &str, report: &mut Report) -> Option<Lesson> {
+    match files.read(path) {
         Ok(text) => lesson_from_text(path, name, &text, report),
         Err(message) => {
             report.add(1, message, "lesson files are UTF-8 Markdown of at most 1 MiB");
@@ -272,16 +278,6 @@ fn digits(name: &str) -> usize {
     name.bytes().take_while(u8::is_ascii_digit).count()
 }
 
-/// Reads a text file of at most [`MAX_LESSON_BYTES`].
-pub(crate) fn read_limited(path: &Path) -> Result<String, String> {
-    let meta = fs::metadata(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    if meta.len() > MAX_LESSON_BYTES {
-        return Err(format!("the file is {} bytes, over the limit of {MAX_LESSON_BYTES}", meta.len()));
-    }
-    let bytes = fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    String::from_utf8(bytes).map_err(|_| "the file is not UTF-8 text".to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,6 +307,7 @@ mod tests {
                 }
                 let _ = crate::validate::validate(&Course {
                     dir: PathBuf::from("."),
+                    files: CourseFiles::Dir(PathBuf::from(".")),
                     lessons: vec![lesson],
                     tree: None,
                     problems: report.problems,

@@ -9,7 +9,8 @@
 //! [`Metrics`](rtclab_techniques::Metrics), and recommends a technique for a described
 //! workload from the decision tree in `lessons/decision-tree.toml` ([`tree`]).
 //!
-//! - [`course`]: loading a folder into lessons split into text and interactive segments.
+//! - [`course`]: loading a course into lessons split into text and interactive segments.
+//! - [`files`]: where the files come from (a folder, or built into the binary) and the size limit.
 //! - [`blocks`]: the interactive blocks and their parsing.
 //! - [`params`]: workload parameters as lessons spell them, turned into engine workloads.
 //! - [`metric`]: metric paths such as `polling.empty_share` and their values.
@@ -20,6 +21,7 @@
 
 pub mod blocks;
 pub mod course;
+pub mod files;
 mod front_matter;
 pub mod markdown;
 pub mod metric;
@@ -34,7 +36,8 @@ pub mod validate;
 use std::path::PathBuf;
 
 pub use blocks::{Block, BlockKind, Challenge, Condition, Editable, ExperimentBlock, Op, Predict, Prediction, Quiz};
-pub use course::{BlockSegment, Course, Lesson, Segment, TextSegment, load_dir};
+pub use course::{BlockSegment, Course, Lesson, Segment, TextSegment, load, load_dir};
+pub use files::{CourseFiles, MAX_LESSON_BYTES, TREE_FILE};
 pub use metric::{Metric, MetricPath};
 pub use params::WorkloadParams;
 pub use problem::Problem;

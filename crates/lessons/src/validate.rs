@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::blocks::{Block, BlockKind, Prediction};
-use crate::course::{Course, Lesson, read_limited};
+use crate::course::{Course, Lesson};
 use crate::markdown::{self, Heading};
 use crate::problem::{Problem, unknown_hint};
 use crate::render::{image_is_allowed, link_is_allowed};
@@ -230,8 +230,8 @@ fn links(course: &Course, lesson: &Lesson, out: &mut Vec<Problem>) {
             lesson.headings.clone()
         } else {
             let target = base.join(percent_decode(path_part));
-            if !target.exists() {
-                let names = md_files(&course.dir);
+            if !course.files.exists(&target) {
+                let names = md_files(course);
                 let known: Vec<&str> = names.iter().map(String::as_str).collect();
                 let name = Path::new(path_part).file_name().and_then(|n| n.to_str()).unwrap_or(path_part);
                 out.push(problem(
@@ -266,7 +266,7 @@ fn headings_of(course: &Course, target: &Path) -> Vec<Heading> {
     if let Some(l) = course.lessons.iter().find(|l| same(&l.file, target)) {
         return l.headings.clone();
     }
-    let Ok(text) = read_limited(target) else { return Vec::new() };
+    let Ok(text) = course.files.read(target) else { return Vec::new() };
     // Skip front matter, if any, so its lines are not read as Markdown.
     let mut report = crate::problem::Report::new(target);
     match crate::front_matter::split(&text, &mut report) {
@@ -275,12 +275,8 @@ fn headings_of(course: &Course, target: &Path) -> Vec<Heading> {
     }
 }
 
-fn md_files(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()?.file_name().into_string().ok()).filter(|n| n.ends_with(".md")).collect())
-        .unwrap_or_default();
-    v.sort();
-    v
+fn md_files(course: &Course) -> Vec<String> {
+    course.files.names().unwrap_or_default().into_iter().filter(|n| n.ends_with(".md")).collect()
 }
 
 fn percent_decode(s: &str) -> PathBuf {

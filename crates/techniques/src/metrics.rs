@@ -47,6 +47,9 @@ pub struct Metrics {
     pub connections_opened: u64,
     #[ts(type = "number")]
     pub peak_connections: u64,
+    /// Connections open at the moment the figures were taken (0 once a run has ended).
+    #[ts(type = "number")]
+    pub open_connections: u64,
     #[ts(type = "number")]
     pub ws_frames: u64,
     #[ts(type = "number")]
@@ -60,13 +63,42 @@ pub struct Metrics {
 
 /// Computes the metrics of the events of one experiment.
 pub fn compute<'a>(technique: &str, events: impl IntoIterator<Item = &'a TraceEvent>) -> Metrics {
-    let mut m = Metrics { technique: technique.to_owned(), ..Default::default() };
-    let mut latencies = Vec::new();
-    let mut seen = HashSet::new();
-    let (mut open, mut first_t, mut last_t) = (0i64, None, 0u64);
+    let mut acc = Accumulator::new(technique);
     for e in events {
-        first_t.get_or_insert(e.t_ns);
-        last_t = last_t.max(e.t_ns);
+        acc.push(e);
+    }
+    acc.metrics()
+}
+
+/// The metrics of an experiment, built one event at a time: the live figures of a running
+/// experiment and the final ones come from this one place, so they cannot disagree.
+#[derive(Debug, Clone)]
+pub struct Accumulator {
+    m: Metrics,
+    /// Latencies of first deliveries, in arrival order (milliseconds).
+    latencies: Vec<f64>,
+    seen: HashSet<(rtclab_trace::Actor, u64)>,
+    open: i64,
+    first_t: Option<u64>,
+    last_t: u64,
+}
+
+impl Accumulator {
+    pub fn new(technique: &str) -> Self {
+        Accumulator {
+            m: Metrics { technique: technique.to_owned(), ..Default::default() },
+            latencies: Vec::new(),
+            seen: HashSet::new(),
+            open: 0,
+            first_t: None,
+            last_t: 0,
+        }
+    }
+
+    pub fn push(&mut self, e: &TraceEvent) {
+        let m = &mut self.m;
+        self.first_t.get_or_insert(e.t_ns);
+        self.last_t = self.last_t.max(e.t_ns);
         if e.conn.is_some() {
             m.header_bytes += e.bytes.header;
             m.payload_bytes += e.bytes.payload;
@@ -74,9 +106,9 @@ pub fn compute<'a>(technique: &str, events: impl IntoIterator<Item = &'a TraceEv
         match &e.kind {
             EventKind::MessagePublished { .. } => m.published += 1,
             EventKind::MessageDelivered { msg_id, latency_ns } => {
-                if seen.insert((e.actor, *msg_id)) {
+                if self.seen.insert((e.actor, *msg_id)) {
                     m.delivered += 1;
-                    latencies.push(*latency_ns as f64 / 1e6);
+                    self.latencies.push(*latency_ns as f64 / 1e6);
                 } else {
                     m.duplicates += 1;
                 }
@@ -85,39 +117,49 @@ pub fn compute<'a>(technique: &str, events: impl IntoIterator<Item = &'a TraceEv
             EventKind::HttpResponse { status: 204, .. } => m.empty_responses += 1,
             EventKind::TcpOpen { .. } => {
                 m.connections_opened += 1;
-                open += 1;
-                m.peak_connections = m.peak_connections.max(open as u64);
+                self.open += 1;
+                m.peak_connections = m.peak_connections.max(self.open as u64);
             }
-            EventKind::TcpClose { .. } => open -= 1,
+            EventKind::TcpClose { .. } => self.open -= 1,
             EventKind::WsFrame { .. } => m.ws_frames += 1,
             EventKind::SseEvent { .. } => m.sse_events += 1,
             EventKind::ProtocolError { .. } => m.protocol_errors += 1,
             _ => {}
         }
     }
-    m.bytes_on_wire = m.header_bytes + m.payload_bytes;
-    if m.delivered > 0 {
-        m.bytes_per_message = m.bytes_on_wire as f64 / m.delivered as f64;
+
+    /// The figures so far.
+    pub fn metrics(&self) -> Metrics {
+        let mut m = self.m.clone();
+        m.open_connections = self.open.max(0) as u64;
+        m.bytes_on_wire = m.header_bytes + m.payload_bytes;
+        if m.delivered > 0 {
+            m.bytes_per_message = m.bytes_on_wire as f64 / m.delivered as f64;
+        }
+        m.latency_ms = latency_stats(&mut self.latencies_sorted());
+        m.duration_s = self.first_t.map_or(0.0, |f| (self.last_t - f) as f64 / 1e9);
+        if m.duration_s > 0.0 {
+            m.requests_per_second = m.requests as f64 / m.duration_s;
+        }
+        m
     }
-    m.latency_ms = latency_stats(&mut latencies);
-    m.duration_s = first_t.map_or(0.0, |f| (last_t - f) as f64 / 1e9);
-    if m.duration_s > 0.0 {
-        m.requests_per_second = m.requests as f64 / m.duration_s;
+
+    /// Latencies of the delivered messages (duplicates left out), sorted, in milliseconds.
+    pub fn latencies_sorted(&self) -> Vec<f64> {
+        let mut v = self.latencies.clone();
+        v.sort_by(f64::total_cmp);
+        v
     }
-    m
 }
 
-/// Latencies of the delivered messages of an experiment, sorted, in milliseconds.
+/// Latencies of the delivered messages of an experiment (duplicates left out, as in
+/// [`compute`]), sorted, in milliseconds.
 pub fn latencies_ms<'a>(events: impl IntoIterator<Item = &'a TraceEvent>) -> Vec<f64> {
-    let mut v: Vec<f64> = events
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EventKind::MessageDelivered { latency_ns, .. } => Some(latency_ns as f64 / 1e6),
-            _ => None,
-        })
-        .collect();
-    v.sort_by(f64::total_cmp);
-    v
+    let mut acc = Accumulator::new("");
+    for e in events {
+        acc.push(e);
+    }
+    acc.latencies_sorted()
 }
 
 /// Requests started in each whole second of the run, from the first event on.
@@ -218,6 +260,7 @@ mod tests {
         assert_eq!((m.header_bytes, m.payload_bytes, m.bytes_on_wire), (100, 20, 120));
         assert_eq!(m.bytes_per_message, 120.0);
         assert_eq!(m.latency_ms.p50, 2.0);
-        assert_eq!((m.connections_opened, m.peak_connections), (1, 1));
+        assert_eq!((m.connections_opened, m.peak_connections, m.open_connections), (1, 1, 1));
+        assert_eq!(latencies_ms(snap.iter().map(|e| &**e)), vec![2.0], "the duplicate is not a second latency");
     }
 }

@@ -9,7 +9,10 @@
 //! - [`recorder`]: assigns sequence numbers and times, keeps a bounded history and fans
 //!   events out to live subscribers.
 //! - [`jsonl`]: JSON Lines export and import of a trace.
+//! - [`describe`]: the one-line summary of an event that every view shows (CLI, timeline,
+//!   event list), computed here once.
 
+pub mod describe;
 pub mod event;
 pub mod jsonl;
 pub mod recorder;

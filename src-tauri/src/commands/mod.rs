@@ -1,64 +1,38 @@
-//! The commands the UI invokes. Each is a thin call into `rtclab_lab::service::Lab`.
+//! The commands the UI invokes: `call` runs any operation of the control API (the table in
+//! `rtclab_app::ops`, so no operation can be missing here); the rest are what only the
+//! desktop shell does.
 
-use rtclab_lab::api::{Catalog, LiveMessage, RunStatus, StartRun};
-use rtclab_trace::TraceEvent;
+use rtclab_app::api::LiveMessage;
+use rtclab_app::ops::{self, ExportPlot, ExportTrace, TraceFormat};
+use serde_json::Value;
 use tauri::ipc::Channel;
 use tauri::{Manager, State};
 
-use crate::error::{CmdResult, bad_request, from_lab, internal};
+use crate::error::{CmdResult, internal};
 use crate::state::AppState;
 
-pub mod learn;
-
+/// One operation by name, with its JSON request; answers its JSON response.
 #[tauri::command]
-pub async fn list_experiments(state: State<'_, AppState>) -> CmdResult<Catalog> {
-    Ok(state.lab.catalog())
-}
-
-#[tauri::command]
-pub async fn start_run(state: State<'_, AppState>, request: StartRun) -> CmdResult<RunStatus> {
-    state.lab.start(request).map_err(from_lab)
-}
-
-#[tauri::command]
-pub async fn stop_run(state: State<'_, AppState>) -> CmdResult<RunStatus> {
-    Ok(state.lab.stop())
-}
-
-#[tauri::command]
-pub async fn run_status(state: State<'_, AppState>) -> CmdResult<RunStatus> {
-    Ok(state.lab.status())
-}
-
-#[tauri::command]
-pub async fn trace_since(state: State<'_, AppState>, from: u64) -> CmdResult<Vec<TraceEvent>> {
-    Ok(state.lab.trace_since(from))
-}
-
-/// The trace as `jsonl` or `har` text.
-#[tauri::command]
-pub async fn export_trace(state: State<'_, AppState>, format: String) -> CmdResult<String> {
-    match format.as_str() {
-        "jsonl" => Ok(state.lab.export_jsonl()),
-        "har" => Ok(state.lab.export_har()),
-        other => Err(bad_request(format!("unknown export format {other:?}; use jsonl or har"))),
-    }
-}
-
-#[tauri::command]
-pub async fn export_plot(state: State<'_, AppState>, name: String) -> CmdResult<String> {
-    state.lab.export_plot(&name).map_err(from_lab)
+pub async fn call(state: State<'_, AppState>, operation: String, request: Value) -> CmdResult<Value> {
+    let app = state.app.clone();
+    // Operations may read files or start runs; keep them off the async workers.
+    tauri::async_runtime::spawn_blocking(move || ops::dispatch(&app, &operation, request).map_err(|e| e.to_api()))
+        .await
+        .map_err(|e| internal(format!("the operation failed: {e}")))?
 }
 
 /// Writes an export (`jsonl`, `har`, or a chart name) into the user's Downloads folder and
 /// returns the path: the webview has no browser download manager.
 #[tauri::command]
 pub async fn save_export(app: tauri::AppHandle, state: State<'_, AppState>, kind: String) -> CmdResult<String> {
+    use ops::Api as _;
+    let core = &state.app;
     let (text, file) = match kind.as_str() {
-        "jsonl" => (state.lab.export_jsonl(), "rtc-lab-trace.jsonl".to_owned()),
-        "har" => (state.lab.export_har(), "rtc-lab-trace.har".to_owned()),
-        chart => (state.lab.export_plot(chart).map_err(from_lab)?, format!("{chart}.svg")),
+        "jsonl" => (core.export_trace(ExportTrace { format: TraceFormat::Jsonl }), "rtc-lab-trace.jsonl".to_owned()),
+        "har" => (core.export_trace(ExportTrace { format: TraceFormat::Har }), "rtc-lab-trace.har".to_owned()),
+        chart => (core.export_plot(ExportPlot { name: chart.to_owned() }), format!("{chart}.svg")),
     };
+    let text = text.map_err(|e| e.to_api())?;
     let dir = app
         .path()
         .download_dir()
@@ -69,15 +43,10 @@ pub async fn save_export(app: tauri::AppHandle, state: State<'_, AppState>, kind
     Ok(path.display().to_string())
 }
 
-#[tauri::command]
-pub async fn import_trace(state: State<'_, AppState>, text: String) -> CmdResult<RunStatus> {
-    state.lab.import_jsonl(&text).map_err(from_lab)
-}
-
 /// Streams `LiveMessage`s to the UI until the channel goes away.
 #[tauri::command]
 pub async fn subscribe(state: State<'_, AppState>, channel: Channel<LiveMessage>) -> CmdResult<()> {
-    let mut rx = state.lab.subscribe();
+    let mut rx = state.app.lab.subscribe();
     tauri::async_runtime::spawn(async move {
         while let Some(msg) = rx.recv().await {
             if channel.send(msg).is_err() {

@@ -7,4 +7,9 @@ export type CourseDto = { lessons: Array<LessonDto>,
 /**
  * Problems not tied to one lesson (the folder, the decision tree).
  */
-problems: Array<ProblemDto>, progress: Progress, };
+problems: Array<ProblemDto>, progress: Progress, 
+/**
+ * Set when the progress file cannot be read: which file and why. It is left untouched
+ * until the learner chooses to start fresh (`reset_progress` keeps it aside).
+ */
+progress_problem: string | null, };

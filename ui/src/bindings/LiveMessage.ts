@@ -5,4 +5,4 @@ import type { TraceEvent } from "./TraceEvent";
 /**
  * What the live stream carries.
  */
-export type LiveMessage = { "type": "reset", status: RunStatus, } | { "type": "events", events: Array<TraceEvent>, } | { "type": "status", status: RunStatus, } | { "type": "lagged", missed: number, };
+export type LiveMessage = { "type": "reset", status: RunStatus, } | { "type": "events", events: Array<TraceEvent>, summaries: Array<string>, } | { "type": "status", status: RunStatus, } | { "type": "lagged", missed: number, };

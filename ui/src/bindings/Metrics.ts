@@ -16,7 +16,11 @@ empty_responses: number, bytes_on_wire: number, header_bytes: number, payload_by
 /**
  * Bytes on the wire per delivered message (0 when nothing was delivered).
  */
-bytes_per_message: number, latency_ms: LatencyMs, connections_opened: number, peak_connections: number, ws_frames: number, sse_events: number, protocol_errors: number, 
+bytes_per_message: number, latency_ms: LatencyMs, connections_opened: number, peak_connections: number, 
+/**
+ * Connections open at the moment the figures were taken (0 once a run has ended).
+ */
+open_connections: number, ws_frames: number, sse_events: number, protocol_errors: number, 
 /**
  * Time from the first to the last event of the run.
  */

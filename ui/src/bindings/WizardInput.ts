@@ -7,4 +7,4 @@ export type WizardInput = { updates_per_second_per_client: number,
 /**
  * `down`, `both` or `peer_to_peer`.
  */
-direction: string, clients: number, payload_bytes: number, acceptable_delay_ms: bigint, };
+direction: string, clients: number, payload_bytes: number, acceptable_delay_ms: number, };

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LiveMessage, RunStatus, TraceEvent } from '../types';
 import { HttpLab } from './http';
+import { OPERATION_NAMES, type OperationMethods } from './operations';
 
 class FakeSocket {
   static all: FakeSocket[] = [];
@@ -36,7 +37,9 @@ function status(run_id: number): RunStatus {
     progress: 0.5,
     phase: 'publishing',
     results: [],
+    findings: [],
     error: null,
+    live: [],
     events: 10,
     evicted: 0,
     source: 'run',
@@ -61,12 +64,12 @@ describe('HTTP transport', () => {
     vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
       requests.push({ url, init });
       const path = new URL(url).pathname;
-      if (path === '/api/runs/current') return new Response(JSON.stringify(status(current)));
-      if (path === '/api/trace') {
-        const from = Number(new URL(url).searchParams.get('from'));
-        return new Response(JSON.stringify([note(from), note(from + 1)]));
+      if (path === '/api/run_status') return new Response(JSON.stringify(status(current)));
+      if (path === '/api/trace_since') {
+        const from = Number((JSON.parse(String(init.body)) as { from: number }).from);
+        return new Response(JSON.stringify({ events: [note(from), note(from + 1)], summaries: [`n${from}`, `n${from + 1}`] }));
       }
-      if (path === '/api/runs') return new Response(JSON.stringify({ kind: 'conflict', message: 'busy' }), { status: 409 });
+      if (path === '/api/start_run') return new Response(JSON.stringify({ kind: 'conflict', message: 'busy' }), { status: 409 });
       return new Response('nope', { status: 404 });
     });
   });
@@ -106,8 +109,9 @@ describe('HTTP transport', () => {
     second.open();
     await vi.runAllTimersAsync();
     expect(states.at(-1)).toBe('live');
-    const trace = requests.find((r) => r.url.includes('/api/trace'));
-    expect(trace?.url).toContain('from=42');
+    const trace = requests.find((r) => r.url.endsWith('/api/trace_since'));
+    expect(trace?.init.method).toBe('POST');
+    expect(JSON.parse(String(trace?.init.body))).toEqual({ from: 42 });
     expect(got.map((m) => m.type)).toEqual(['reset', 'status', 'events']);
     expect(got[2]!.type === 'events' && got[2]!.events.map((e) => e.seq)).toEqual([42, 43]);
   });
@@ -124,7 +128,7 @@ describe('HTTP transport', () => {
     FakeSocket.all[1]!.open();
     await vi.runAllTimersAsync();
     expect(got.map((m) => m.type)).toEqual(['status', 'reset']);
-    expect(requests.some((r) => r.url.includes('/api/trace'))).toBe(false);
+    expect(requests.some((r) => r.url.endsWith('/api/trace_since'))).toBe(false);
   });
 
   it('stops reconnecting once unsubscribed', async () => {
@@ -136,5 +140,16 @@ describe('HTTP transport', () => {
     FakeSocket.all[0]!.drop();
     await vi.advanceTimersByTimeAsync(20_000);
     expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it('carries every declared operation as POST /api/<name>', async () => {
+    const lab = new HttpLab('t', 'http://127.0.0.1:9');
+    for (const name of OPERATION_NAMES) {
+      const method = name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof OperationMethods;
+      expect(typeof lab[method], name).toBe('function');
+      requests = [];
+      await (lab[method] as (r?: unknown) => Promise<unknown>)({}).catch(() => {});
+      expect(requests.map((r) => [r.init.method, new URL(r.url).pathname])).toEqual([['POST', `/api/${name}`]]);
+    }
   });
 });

@@ -1,12 +1,17 @@
-import type {
-  Catalog, ChallengeResultDto, CourseDto, GuessDto, LiveMessage, PredictionResult, Progress, QuizResult, RunStatus,
-  StartRun, TraceEvent, WizardAnswer, WizardInput,
-} from '../types';
+import type { LiveMessage, RunStatus } from '../types';
 import { backoffDelay } from './backoff';
 import { httpError, toLabError } from './errors';
 import type { Lab, LiveState, PlotName, SubscribeOptions, TraceFormat, Unsubscribe } from './lab';
+import { type Call, type OperationMethods, operationMethods } from './operations';
 
-/** The lab over HTTP and a WebSocket on the page's own origin (`rtc-lab serve`). */
+function isRunStatus(v: unknown): v is RunStatus {
+  return typeof v === 'object' && v !== null && 'run_id' in v && 'state' in v && 'phase' in v;
+}
+
+// The operations' methods are generated (see `operations.ts`) and mixed in by the constructor.
+export interface HttpLab extends OperationMethods {}
+
+/** The lab over HTTP (`POST /api/<operation>`) and a WebSocket on the page's own origin (`rtc-lab serve`). */
 export class HttpLab implements Lab {
   readonly transport = 'http' as const;
   /** Run id of the newest status seen, to tell after a reconnect whether the trace changed. */
@@ -15,7 +20,9 @@ export class HttpLab implements Lab {
   constructor(
     private readonly token: string | null,
     private readonly origin: string = location.origin,
-  ) {}
+  ) {
+    Object.assign(this, operationMethods(this.call));
+  }
 
   private async request(method: string, path: string, body?: string, contentType?: string): Promise<Response> {
     const headers: Record<string, string> = {};
@@ -40,35 +47,17 @@ export class HttpLab implements Lab {
     }
   }
 
-  private seen(status: RunStatus): RunStatus {
-    this.runId = status.run_id;
-    return status;
-  }
+  /** One operation: `POST /api/<name>` with its request as JSON. */
+  private readonly call: Call = async (name, request) => {
+    const body = request === null ? undefined : JSON.stringify(request);
+    const answer = await this.json<unknown>('POST', `/api/${name}`, body, body === undefined ? undefined : 'application/json');
+    if (isRunStatus(answer)) this.runId = answer.run_id;
+    return answer as never;
+  };
 
-  listExperiments(): Promise<Catalog> {
-    return this.json('GET', '/api/experiments');
-  }
-  async startRun(request: StartRun): Promise<RunStatus> {
-    return this.seen(await this.json('POST', '/api/runs', JSON.stringify(request), 'application/json'));
-  }
-  async stopRun(): Promise<RunStatus> {
-    return this.seen(await this.json('POST', '/api/runs/stop'));
-  }
-  async runStatus(): Promise<RunStatus> {
-    return this.seen(await this.json('GET', '/api/runs/current'));
-  }
-  traceSince(from: number): Promise<TraceEvent[]> {
-    return this.json('GET', `/api/trace?from=${Math.max(0, Math.floor(from))}`);
-  }
-  async exportTrace(format: TraceFormat): Promise<string> {
-    return (await this.request('GET', `/api/export/trace.${format}`)).text();
-  }
-  async exportPlot(name: PlotName): Promise<string> {
-    return (await this.request('GET', `/api/export/plots/${encodeURIComponent(name)}.svg`)).text();
-  }
   async saveExport(what: TraceFormat | PlotName): Promise<string> {
     const isTrace = what === 'jsonl' || what === 'har';
-    const text = isTrace ? await this.exportTrace(what) : await this.exportPlot(what);
+    const text = isTrace ? await this.exportTrace({ format: what }) : await this.exportPlot({ name: what });
     const name = isTrace ? `rtc-lab-trace.${what}` : `${what}.svg`;
     const type = what === 'jsonl' ? 'application/x-ndjson' : isTrace ? 'application/json' : 'image/svg+xml';
     const url = URL.createObjectURL(new Blob([text], { type }));
@@ -82,36 +71,6 @@ export class HttpLab implements Lab {
     return `Downloaded ${name}`;
   }
   firstPaint(): void {}
-  private post<T>(path: string, body: unknown): Promise<T> {
-    return this.json('POST', path, JSON.stringify(body), 'application/json');
-  }
-  course(): Promise<CourseDto> {
-    return this.json('GET', '/api/course');
-  }
-  predict(lesson: string, id: string, guess: GuessDto): Promise<PredictionResult> {
-    return this.post('/api/course/predict', { lesson, id, guess });
-  }
-  answerQuiz(lesson: string, id: string, choice: number): Promise<QuizResult> {
-    return this.post('/api/course/quiz', { lesson, id, choice });
-  }
-  async startChallenge(lesson: string, id: string, settings: Record<string, number>): Promise<RunStatus> {
-    return this.seen(await this.post<RunStatus>('/api/course/challenge/start', { lesson, id, settings }));
-  }
-  checkChallenge(lesson: string, id: string): Promise<ChallengeResultDto> {
-    return this.post('/api/course/challenge/check', { lesson, id });
-  }
-  completeLesson(lesson: string): Promise<Progress> {
-    return this.post('/api/course/complete', { lesson });
-  }
-  resetProgress(): Promise<Progress> {
-    return this.post('/api/course/progress/reset', {});
-  }
-  recommend(input: WizardInput): Promise<WizardAnswer> {
-    return this.post('/api/wizard', input);
-  }
-  async importTrace(text: string): Promise<RunStatus> {
-    return this.seen(await this.json('POST', '/api/import', text, 'application/x-ndjson'));
-  }
 
   subscribe(onMessage: (m: LiveMessage) => void, options: SubscribeOptions = {}): Unsubscribe {
     const url = new URL('/api/live', this.origin);
@@ -143,8 +102,8 @@ export class HttpLab implements Lab {
       }
       deliver({ type: 'status', status });
       const from = (options.lastSeq?.() ?? -1) + 1;
-      const events = await this.traceSince(from);
-      if (!closed && events.length > 0) deliver({ type: 'events', events });
+      const page = await this.traceSince({ from });
+      if (!closed && page.events.length > 0) deliver({ type: 'events', ...page });
     };
 
     const connect = () => {

@@ -1,24 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { explain } from './explain';
 import { ev, poll, PUBLISHER, resetSeq, wsFrame } from './fixtures';
-import { liveCounters } from './livemetrics';
 import { FrameTimes } from './perf';
 
 beforeEach(resetSeq);
-
-describe('live counters', () => {
-  it('counts one experiment from its events', () => {
-    const pub = ev({ type: 'message_published', msg_id: 1, size: 64 }, { actor: PUBLISHER });
-    const events = [pub, ...poll(0, 1, 1e6, 'polling', pub.seq), ...poll(1, 1, 2e6, 'sse')];
-    const c = liveCounters(events, 'polling');
-    expect(c.published).toBe(1);
-    expect(c.delivered).toBe(1);
-    expect(c.requests).toBe(1);
-    expect(c.bytesOnWire).toBe(110 + 109 + 12);
-    expect(c.openConnections).toBe(1);
-    expect(liveCounters(events, null).requests).toBe(2);
-  });
-});
 
 describe('explanations', () => {
   it('explains masking only for masked client frames', () => {

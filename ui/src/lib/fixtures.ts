@@ -1,5 +1,6 @@
 // Small hand-made traces for unit tests, shaped like what the lab records.
 import type { Actor, EventKind, TraceEvent } from '../types';
+import { rememberSummaries } from './summary';
 
 let nextSeq = 0;
 
@@ -12,7 +13,7 @@ export function ev(
   opts: Partial<Omit<TraceEvent, 'kind'>> & { actor?: Actor } = {},
 ): TraceEvent {
   const seq = opts.seq ?? nextSeq++;
-  return {
+  const e: TraceEvent = {
     seq,
     t_ns: opts.t_ns ?? seq * 1_000_000,
     experiment: opts.experiment ?? 'polling',
@@ -23,6 +24,9 @@ export function ev(
     bytes: opts.bytes ?? { header: 0, payload: 0 },
     ...(opts.parent !== undefined ? { parent: opts.parent } : {}),
   };
+  // Stands in for the summary the lab sends with each event.
+  rememberSummaries([e], [kind.type === 'http_request' ? `${kind.method} ${kind.target}` : kind.type === 'note' ? kind.text : kind.type]);
+  return e;
 }
 
 export const client = (id: number): Actor => ({ role: 'client', id });

@@ -3,6 +3,7 @@ import { relatedSeqs } from '../lib/causality';
 import { type Filter, NO_FILTER } from '../lib/filter';
 import { advancePlayhead, stepFrom } from '../lib/playback';
 import { TraceStore } from '../lib/store';
+import { rememberSummaries } from '../lib/summary';
 import { FilteredView } from '../lib/view';
 import type { Catalog, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
 
@@ -101,7 +102,7 @@ export class AppState {
         this.applyStatus(m.status);
         break;
       case 'events':
-        this.addEvents(m.events);
+        this.addEvents(m.events, m.summaries);
         break;
       case 'lagged':
         this.catchUp();
@@ -131,7 +132,8 @@ export class AppState {
     this.refresh();
   }
 
-  private addEvents(events: TraceEvent[]): void {
+  private addEvents(events: TraceEvent[], summaries: string[]): void {
+    rememberSummaries(events, summaries);
     const generation = this.store.generation;
     if (this.store.add(events) === 0) return;
     // Appends keep the view's positions valid until the next frame; anything else moved
@@ -141,8 +143,8 @@ export class AppState {
   }
 
   private catchUp(): void {
-    this.lab.traceSince(this.store.lastSeq + 1).then(
-      (events) => this.addEvents(events),
+    this.lab.traceSince({ from: Math.max(0, this.store.lastSeq + 1) }).then(
+      (page) => this.addEvents(page.events, page.summaries),
       (e: unknown) => this.report('Could not fetch the events the live view missed', e),
     );
   }
@@ -287,7 +289,7 @@ export class AppState {
 
   async importText(text: string, name: string): Promise<void> {
     try {
-      this.applyStatus(await this.lab.importTrace(text));
+      this.applyStatus(await this.lab.importTrace({ text }));
       this.follow = false;
       this.tab = 'timeline';
     } catch (e) {

@@ -15,7 +15,6 @@ use std::str::FromStr;
 use rtclab_techniques::Technique;
 use serde::{Deserialize, Serialize, Serializer};
 
-use crate::course::read_limited;
 use crate::problem::Problem;
 
 pub mod parse;
@@ -167,7 +166,8 @@ pub struct DecisionTree {
 impl DecisionTree {
     /// Reads and validates a tree file.
     pub fn load(path: &Path) -> Result<DecisionTree, Vec<Problem>> {
-        match read_limited(path) {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        match crate::files::CourseFiles::Dir(dir.to_path_buf()).read(path) {
             Ok(text) => DecisionTree::parse(&text, path),
             Err(message) => Err(vec![Problem::new(path, 1, message, "the tree is a UTF-8 TOML file")]),
         }

@@ -24,6 +24,7 @@ export function result(technique: string, over: Partial<TechniqueResult> & { m?:
       latency_ms: { p50: 0, p95: 0, p99: 0, max: 0, mean: 0 },
       connections_opened: 1,
       peak_connections: 1,
+      open_connections: 0,
       ws_frames: 0,
       sse_events: 0,
       protocol_errors: 0,

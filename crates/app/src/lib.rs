@@ -1,0 +1,104 @@
+//! The shell-agnostic core of RTC Lab: what the desktop app and `rtc-lab serve` both drive.
+//! Nothing here knows Tauri, HTTP or a terminal.
+//!
+//! - [`ops`]: the control API declared once (the [`Api`](ops::Api) trait, [`dispatch`](ops::dispatch),
+//!   the generated TypeScript client); [`App`] implements it.
+//! - [`service`]: the `Lab`: runs in the background, the current trace, the live stream,
+//!   exports, import.
+//! - [`live`]: the figures of a run as it goes, from the same accumulator as the final ones.
+//! - [`learn`]: the course as the UI sees it, progress storage, the wizard.
+//! - [`course`]: the built-in course, or a learner's folder.
+//! - [`compare`]: runs techniques one after another under one workload; plain-language findings.
+//! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
+//! - [`error`]: `LabError`, `{kind, message}` for the UI.
+//! - [`har`]: HAR 1.2 export, WebSocket frames included.
+//! - [`plots`]: the engine's SVG charts (for the CLI and for export).
+
+pub mod api;
+pub mod compare;
+pub mod course;
+pub mod error;
+pub mod har;
+pub mod learn;
+pub mod live;
+pub mod ops;
+pub mod plots;
+pub mod service;
+
+use std::path::Path;
+
+pub use error::LabError;
+use ops::{BlockRef, ChallengeStart, ExportPlot, ExportTrace, ImportTrace, LessonRef, PredictRequest, QuizAnswer};
+use ops::{TraceFormat, TraceSince};
+
+/// The lab and its course: the one object both doors hold. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub lab: service::Lab,
+    pub learn: learn::Learn,
+}
+
+impl App {
+    pub fn new(lessons: course::LessonSource, data_dir: &Path) -> Self {
+        App { lab: service::Lab::new(), learn: learn::Learn::new(lessons, data_dir) }
+    }
+
+    /// The course from `RTCLAB_LESSONS_DIR` or the built-in one; progress in the default data dir.
+    pub fn from_env() -> Self {
+        Self::new(course::LessonSource::from_env(), &learn::default_data_dir())
+    }
+}
+
+impl ops::Api for App {
+    fn list_experiments(&self, _: ()) -> Result<api::Catalog, LabError> {
+        Ok(self.lab.catalog())
+    }
+    fn start_run(&self, request: api::StartRun) -> Result<api::RunStatus, LabError> {
+        self.lab.start(request)
+    }
+    fn stop_run(&self, _: ()) -> Result<api::RunStatus, LabError> {
+        Ok(self.lab.stop())
+    }
+    fn run_status(&self, _: ()) -> Result<api::RunStatus, LabError> {
+        Ok(self.lab.status())
+    }
+    fn trace_since(&self, r: TraceSince) -> Result<api::EventPage, LabError> {
+        Ok(api::EventPage::of(self.lab.trace_since(r.from)))
+    }
+    fn export_trace(&self, r: ExportTrace) -> Result<String, LabError> {
+        Ok(match r.format {
+            TraceFormat::Jsonl => self.lab.export_jsonl(),
+            TraceFormat::Har => self.lab.export_har(),
+        })
+    }
+    fn export_plot(&self, r: ExportPlot) -> Result<String, LabError> {
+        self.lab.export_plot(&r.name)
+    }
+    fn import_trace(&self, r: ImportTrace) -> Result<api::RunStatus, LabError> {
+        self.lab.import_jsonl(&r.text)
+    }
+    fn course(&self, _: ()) -> Result<learn::CourseDto, LabError> {
+        Ok(self.learn.course())
+    }
+    fn predict(&self, r: PredictRequest) -> Result<learn::PredictionResult, LabError> {
+        self.learn.predict(&self.lab, &r.lesson, &r.id, &r.guess)
+    }
+    fn answer_quiz(&self, r: QuizAnswer) -> Result<learn::QuizResult, LabError> {
+        self.learn.quiz(&r.lesson, &r.id, r.choice)
+    }
+    fn start_challenge(&self, r: ChallengeStart) -> Result<api::RunStatus, LabError> {
+        self.learn.start_challenge(&self.lab, &r.lesson, &r.id, &r.settings)
+    }
+    fn check_challenge(&self, r: BlockRef) -> Result<learn::ChallengeResultDto, LabError> {
+        self.learn.check_challenge(&self.lab, &r.lesson, &r.id)
+    }
+    fn complete_lesson(&self, r: LessonRef) -> Result<learn::Progress, LabError> {
+        self.learn.complete(&r.lesson)
+    }
+    fn reset_progress(&self, _: ()) -> Result<learn::Progress, LabError> {
+        self.learn.reset_progress()
+    }
+    fn recommend(&self, input: learn::WizardInput) -> Result<learn::WizardAnswer, LabError> {
+        self.learn.recommend(&input)
+    }
+}

@@ -1,0 +1,15 @@
+//! The `rtc-lab` command's parts (the binary is `main.rs`).
+//!
+//! - [`connect`]: traces a user's own polling, SSE or WebSocket endpoint through the tap.
+//! - [`lanes`]: a saved trace drawn as a text sequence diagram.
+//! - [`table`]: a comparison as a text table with its findings.
+//! - [`progress`]: progress bars while a comparison runs.
+//! - [`bench`]: the tap-overhead and recorder-throughput benchmarks.
+//!
+//! One-line event descriptions come from `rtclab_trace::describe`, the same ones the app shows.
+
+pub mod bench;
+pub mod connect;
+pub mod lanes;
+pub mod progress;
+pub mod table;

@@ -1,0 +1,432 @@
+//! `rtc-lab`: run real polling, long polling, SSE and WebSocket experiments, compare them,
+//! trace your own endpoints, and read saved traces.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use rtclab_app::course::LessonSource;
+use rtclab_app::{compare, plots};
+use rtclab_cli::{bench, connect, lanes, progress, table};
+use rtclab_techniques::workload::limits;
+use rtclab_techniques::{Direction, Technique, Workload};
+use rtclab_trace::describe;
+use rtclab_trace::{Recorder, TraceEvent, jsonl};
+
+#[derive(Debug, Parser)]
+#[command(name = "rtc-lab", version, about = "Real-time web communication, run for real and measured", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run one technique under a workload and show what it did.
+    Run {
+        /// polling, long-polling, sse or websocket.
+        #[arg(value_parser = parse_technique)]
+        technique: Technique,
+        #[command(flatten)]
+        workload: WorkloadArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Run several techniques under the same workload and compare the measurements.
+    Compare {
+        /// Comma-separated techniques to compare.
+        #[arg(long, value_delimiter = ',', value_parser = parse_technique, default_value = "polling,long-polling,sse,websocket")]
+        techniques: Vec<Technique>,
+        #[command(flatten)]
+        workload: WorkloadArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Trace an endpoint you run (your own server): every request, event and frame, decoded.
+    Connect {
+        /// Which client to use.
+        #[arg(value_enum)]
+        mode: connect::Mode,
+        /// http://HOST:PORT/PATH (poll, long-poll, sse) or ws://HOST:PORT/PATH (ws).
+        url: String,
+        /// Print JSON Lines (one trace event per line) instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Polling interval (poll mode).
+        #[arg(long, value_parser = parse_duration, default_value = "1s")]
+        interval: Duration,
+        /// Stop after this long (default: run until Ctrl-C).
+        #[arg(long, value_parser = parse_duration)]
+        duration: Option<Duration>,
+        /// Text message to send once the WebSocket is open (repeatable).
+        #[arg(long)]
+        send: Vec<String>,
+        /// Stop after this many events.
+        #[arg(long)]
+        max_events: Option<u64>,
+    },
+    /// Draw a saved trace (JSON Lines) as a text sequence diagram.
+    Trace {
+        file: PathBuf,
+        /// Only this experiment (e.g. sse).
+        #[arg(long)]
+        experiment: Option<String>,
+        /// Client lanes to draw.
+        #[arg(long, default_value_t = 3)]
+        clients: usize,
+        /// Stop after this many events per experiment.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// Serve the RTC Lab UI and its control API to a browser on 127.0.0.1.
+    Serve {
+        /// Port to listen on (0: let the OS choose).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Folder of a built UI to serve instead of the one built into rtc-lab (or $RTCLAB_UI_DIR).
+        #[arg(long, value_name = "DIR")]
+        ui: Option<PathBuf>,
+        /// Folder of your own lessons to teach instead of the built-in course (or $RTCLAB_LESSONS_DIR).
+        #[arg(long, value_name = "DIR")]
+        lessons: Option<PathBuf>,
+    },
+    /// The course: list the lessons, or check a folder of lessons for mistakes.
+    Lessons {
+        #[command(subcommand)]
+        which: LessonsCmd,
+    },
+    /// Benchmarks (build with --release for meaningful figures).
+    Bench {
+        #[command(subcommand)]
+        which: BenchCmd,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum LessonsCmd {
+    /// The lessons in order, with prerequisites and what each one makes you do.
+    List {
+        /// Folder of lessons (default: the built-in course, or $RTCLAB_LESSONS_DIR).
+        dir: Option<PathBuf>,
+    },
+    /// Report every problem in a folder of lessons with file:line and a hint; exits non-zero
+    /// when there is any.
+    Check {
+        /// Folder of lessons (default: the built-in course, or $RTCLAB_LESSONS_DIR).
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCmd {
+    /// Events the recorder takes per second on one thread.
+    Recorder {
+        #[arg(long, default_value_t = 2_000_000)]
+        events: u64,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
+    /// WebSocket echo round trip through the tap vs straight to the server.
+    Tap {
+        #[arg(long, default_value_t = 2000)]
+        round_trips: usize,
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        #[arg(long, default_value_t = 64)]
+        payload: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+struct WorkloadArgs {
+    /// Number of clients (1 to 1000).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=limits::MAX_CLIENTS as i64))]
+    clients: u32,
+    /// Messages published per second, in total (above 0, at most 10000).
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+    rate: f64,
+    /// Message body size in bytes (at most 65536).
+    #[arg(long, default_value_t = 64)]
+    payload: usize,
+    /// How long messages are published (e.g. 5s, 500ms, 1m; at most 10m).
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    duration: Duration,
+    /// `down` (server to clients) or `both` (clients publish, the server relays).
+    #[arg(long, value_parser = parse_direction, default_value = "down")]
+    direction: Direction,
+    /// Seed of payloads, client phases and publisher choice.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Interval of the polling technique.
+    #[arg(long, value_parser = parse_duration, default_value = "1s")]
+    poll_interval: Duration,
+    /// How long the long-polling server holds an empty request.
+    #[arg(long, value_parser = parse_duration, default_value = "25s")]
+    long_poll_timeout: Duration,
+}
+
+impl WorkloadArgs {
+    fn workload(&self) -> Workload {
+        Workload {
+            clients: self.clients,
+            rate: self.rate,
+            payload: self.payload,
+            duration: self.duration,
+            direction: self.direction,
+            seed: self.seed,
+            poll_interval: self.poll_interval,
+            long_poll_timeout: self.long_poll_timeout,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct OutputArgs {
+    /// Print one JSON object instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Write SVG charts (latency CDF, bytes per message, requests per second) into DIR.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<PathBuf>,
+    /// Save the whole trace as JSON Lines (open it with `rtc-lab trace FILE`).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+}
+
+fn parse_technique(s: &str) -> Result<Technique, String> {
+    s.parse().map_err(|e: rtclab_techniques::Error| e.to_string())
+}
+
+fn parse_direction(s: &str) -> Result<Direction, String> {
+    s.parse().map_err(|_| format!("{s:?} is not a direction; use `down` or `both`"))
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e}; use a duration like 5s, 500ms or 2m"))
+}
+
+/// Writes to stdout; when the reader has gone (`rtc-lab … | head`), ends quietly.
+fn write_out(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|_| out.flush())
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
+/// `println!` that ends the program quietly on a closed pipe.
+macro_rules! outln {
+    ($($t:tt)*) => { write_out(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+/// `print!` likewise.
+macro_rules! out {
+    ($($t:tt)*) => { write_out(format_args!($($t)*)) };
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli.command)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(cmd: Command) -> Result<()> {
+    match cmd {
+        Command::Run { technique, workload, output } => comparison(&[technique], &workload, &output).await,
+        Command::Compare { techniques, workload, output } => comparison(&techniques, &workload, &output).await,
+        Command::Connect { mode, url, json, interval, duration, send, max_events } => {
+            let opts = connect::ConnectOptions { mode, url, interval, duration, send, max_events };
+            let summary = connect::run(opts, |e| {
+                if json {
+                    outln!("{}", serde_json::to_string(e).unwrap_or_default());
+                } else {
+                    outln!("{}", event_line(e));
+                }
+            })
+            .await?;
+            if summary.missed > 0 {
+                eprintln!(
+                    "note: {} event(s) were dropped by the bounded recorder before they could be printed",
+                    summary.missed
+                );
+            }
+            Ok(())
+        }
+        Command::Trace { file, experiment, clients, limit } => {
+            let events = jsonl::load(&file)?;
+            let opts = lanes::LaneOptions { experiment, max_clients: clients, limit };
+            out!("{}", lanes::render(&events, &opts));
+            Ok(())
+        }
+        Command::Bench { which } => run_bench(which).await,
+        Command::Lessons { which } => lessons(which),
+        Command::Serve { port, ui, lessons } => {
+            let ui = rtclab_serve::UiSource::or_env(ui);
+            let app = rtclab_app::App::new(LessonSource::or_env(lessons), &rtclab_app::learn::default_data_dir());
+            rtclab_serve::run(
+                app,
+                port,
+                &ui,
+                |addr, token| {
+                    // The first line is the URL, so scripts and tests can read it.
+                    outln!("http://{addr}/?token={token}");
+                    let _ = std::io::stdout().flush();
+                    eprintln!("RTC Lab is serving on {addr}; open the URL above. Ctrl-C stops it.");
+                },
+                async {
+                    let _ = tokio::signal::ctrl_c().await;
+                },
+            )
+            .await
+            .with_context(|| format!("cannot serve on 127.0.0.1:{port}"))?;
+            Ok(())
+        }
+    }
+}
+
+async fn comparison(techniques: &[Technique], args: &WorkloadArgs, output: &OutputArgs) -> Result<()> {
+    let workload = args.workload();
+    workload.validate()?;
+    let recorder = Recorder::new();
+    let progress = !output.json;
+    let c = progress::run_with_progress(techniques, &workload, &recorder, progress).await?;
+    if output.json {
+        outln!("{}", serde_json::to_string_pretty(&compare::to_json(&c))?);
+    } else {
+        outln!("\n{}", table::render_table(&c));
+    }
+    if let Some(dir) = &output.plots {
+        let written = plots::write_all(&c, dir)?;
+        for p in written {
+            eprintln!("wrote {}", p.display());
+        }
+    }
+    if let Some(path) = &output.trace {
+        let events: Vec<TraceEvent> = recorder.snapshot().iter().map(|e| (**e).clone()).collect();
+        jsonl::save(path, &events)?;
+        eprintln!(
+            "wrote {} events to {} (draw it with: rtc-lab trace {})",
+            events.len(),
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn lessons(which: LessonsCmd) -> Result<()> {
+    match which {
+        LessonsCmd::List { dir } => {
+            let course = LessonSource::or_env(dir).load();
+            for l in &course.lessons {
+                let needs = if l.prerequisites.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (after {})", l.prerequisites.join(", "))
+                };
+                outln!(
+                    "{:>2}. {} — {} min{needs}\n    {} experiment(s), {} prediction(s), {} quiz(zes), {} challenge(s)  [{}]",
+                    l.order,
+                    l.title,
+                    l.minutes,
+                    l.experiments().count(),
+                    l.predicts().count(),
+                    l.quizzes().count(),
+                    l.challenges().count(),
+                    l.id
+                );
+            }
+            Ok(())
+        }
+        LessonsCmd::Check { dir } => {
+            let source = LessonSource::or_env(dir);
+            if let LessonSource::Dir(dir) = &source
+                && !dir.is_dir()
+            {
+                anyhow::bail!("{} is not a folder of lessons", dir.display());
+            }
+            let course = source.load();
+            let problems = rtclab_lessons::validate(&course);
+            for p in &problems {
+                outln!("{p}");
+            }
+            if problems.is_empty() {
+                outln!("{}: {} lessons, no problems", source.describe(), course.lessons.len());
+                Ok(())
+            } else {
+                anyhow::bail!("{} problem(s) in {}", problems.len(), source.describe())
+            }
+        }
+    }
+}
+
+fn event_line(e: &TraceEvent) -> String {
+    let dir = match describe::arrow(e) {
+        Some(rtclab_trace::Dir::ClientToServer) => "→",
+        Some(rtclab_trace::Dir::ServerToClient) => "←",
+        None => "·",
+    };
+    format!("{:>11.3} ms  {:<10} {dir} {}", e.t_ns as f64 / 1e6, e.actor.to_string(), describe::summary(e))
+}
+
+async fn run_bench(which: BenchCmd) -> Result<()> {
+    if cfg!(debug_assertions) {
+        eprintln!("note: this is a debug build; run `cargo run --release -p rtclab-cli -- bench …` for real figures");
+    }
+    match which {
+        BenchCmd::Recorder { events, runs } => {
+            let mut rates = Vec::new();
+            for i in 0..runs {
+                let r = tokio::task::spawn_blocking(move || bench::recorder_throughput(events)).await?;
+                outln!("run {}: {:.0} events/s", i + 1, r);
+                rates.push(r);
+            }
+            outln!("median: {:.0} events/s over {runs} runs of {events} events", bench::median(rates));
+        }
+        BenchCmd::Tap { round_trips, runs, payload } => {
+            let mut ratios = Vec::new();
+            let (mut d50, mut t50) = (Vec::new(), Vec::new());
+            for i in 0..runs {
+                let r = bench::tap_overhead(round_trips, payload).await.context("tap benchmark")?;
+                outln!(
+                    "run {}: direct p50 {:.1} µs p95 {:.1} µs | through tap p50 {:.1} µs p95 {:.1} µs | ratio p50 {:.2}",
+                    i + 1,
+                    r.direct_p50_us,
+                    r.direct_p95_us,
+                    r.tapped_p50_us,
+                    r.tapped_p95_us,
+                    r.ratio_p50
+                );
+                ratios.push(r.ratio_p50);
+                d50.push(r.direct_p50_us);
+                t50.push(r.tapped_p50_us);
+            }
+            outln!(
+                "median over {runs} runs: direct p50 {:.1} µs, through tap p50 {:.1} µs, ratio {:.2}",
+                bench::median(d50),
+                bench::median(t50),
+                bench::median(ratios)
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+// Generated from crates/app/src/ops.rs by `make bindings`; do not edit.
+// One method per operation of the control API; a door supplies `call`.
+
+import type { BlockRef } from '../bindings/BlockRef';
+import type { Catalog } from '../bindings/Catalog';
+import type { ChallengeResultDto } from '../bindings/ChallengeResultDto';
+import type { ChallengeStart } from '../bindings/ChallengeStart';
+import type { CourseDto } from '../bindings/CourseDto';
+import type { EventPage } from '../bindings/EventPage';
+import type { ExportPlot } from '../bindings/ExportPlot';
+import type { ExportTrace } from '../bindings/ExportTrace';
+import type { ImportTrace } from '../bindings/ImportTrace';
+import type { LessonRef } from '../bindings/LessonRef';
+import type { PredictRequest } from '../bindings/PredictRequest';
+import type { PredictionResult } from '../bindings/PredictionResult';
+import type { Progress } from '../bindings/Progress';
+import type { QuizAnswer } from '../bindings/QuizAnswer';
+import type { QuizResult } from '../bindings/QuizResult';
+import type { RunStatus } from '../bindings/RunStatus';
+import type { StartRun } from '../bindings/StartRun';
+import type { TraceSince } from '../bindings/TraceSince';
+import type { WizardAnswer } from '../bindings/WizardAnswer';
+import type { WizardInput } from '../bindings/WizardInput';
+
+/** Every operation: its request and response types. */
+export interface Operations {
+  list_experiments: { request: null; response: Catalog };
+  start_run: { request: StartRun; response: RunStatus };
+  stop_run: { request: null; response: RunStatus };
+  run_status: { request: null; response: RunStatus };
+  trace_since: { request: TraceSince; response: EventPage };
+  export_trace: { request: ExportTrace; response: string };
+  export_plot: { request: ExportPlot; response: string };
+  import_trace: { request: ImportTrace; response: RunStatus };
+  course: { request: null; response: CourseDto };
+  predict: { request: PredictRequest; response: PredictionResult };
+  answer_quiz: { request: QuizAnswer; response: QuizResult };
+  start_challenge: { request: ChallengeStart; response: RunStatus };
+  check_challenge: { request: BlockRef; response: ChallengeResultDto };
+  complete_lesson: { request: LessonRef; response: Progress };
+  reset_progress: { request: null; response: Progress };
+  recommend: { request: WizardInput; response: WizardAnswer };
+}
+
+export type OperationName = keyof Operations;
+
+export const OPERATION_NAMES: readonly OperationName[] = [
+  'list_experiments',
+  'start_run',
+  'stop_run',
+  'run_status',
+  'trace_since',
+  'export_trace',
+  'export_plot',
+  'import_trace',
+  'course',
+  'predict',
+  'answer_quiz',
+  'start_challenge',
+  'check_challenge',
+  'complete_lesson',
+  'reset_progress',
+  'recommend',
+];
+
+/** Carries one operation to the lab and back; rejects with a `LabError`. */
+export type Call = <K extends OperationName>(name: K, request: Operations[K]['request']) => Promise<Operations[K]['response']>;
+
+/** The operations as methods. */
+export interface OperationMethods {
+  /** The techniques the lab can run, the default workload and the limits of a workload. */
+  listExperiments(): Promise<Catalog>;
+  /** Starts a run in the background; refused (`conflict`) while another one is going. */
+  startRun(request: StartRun): Promise<RunStatus>;
+  /** Asks the running run to stop; answers at once. */
+  stopRun(): Promise<RunStatus>;
+  /** Where the lab is, with fresh event counters. */
+  runStatus(): Promise<RunStatus>;
+  /** Held events with `seq >= from`, with their summaries (to catch up after a dropped stream). */
+  traceSince(request: TraceSince): Promise<EventPage>;
+  /** The whole trace as JSON Lines or HAR text. */
+  exportTrace(request: ExportTrace): Promise<string>;
+  /** One chart of the finished run as SVG text (the engine's plotters chart). */
+  exportPlot(request: ExportPlot): Promise<string>;
+  /** Replaces the trace with a saved one (JSON Lines text). */
+  importTrace(request: ImportTrace): Promise<RunStatus>;
+  /** The course: lessons as safe HTML and interactive segments, with the learner's progress. */
+  course(): Promise<CourseDto>;
+  /** Scores a prediction against the measured figures. */
+  predict(request: PredictRequest): Promise<PredictionResult>;
+  /** Checks a quiz answer. */
+  answerQuiz(request: QuizAnswer): Promise<QuizResult>;
+  /** Starts a challenge's run with the learner's settings. */
+  startChallenge(request: ChallengeStart): Promise<RunStatus>;
+  /** Checks a challenge against its finished run. */
+  checkChallenge(request: BlockRef): Promise<ChallengeResultDto>;
+  /** Marks a lesson done. */
+  completeLesson(request: LessonRef): Promise<Progress>;
+  /** Starts over; an unreadable progress file is kept aside, never deleted. */
+  resetProgress(): Promise<Progress>;
+  /** Walks the decision tree for the learner's workload. */
+  recommend(request: WizardInput): Promise<WizardAnswer>;
+}
+
+/** The methods, each carried by `call`. */
+export function operationMethods(call: Call): OperationMethods {
+  return {
+    listExperiments: () => call('list_experiments', null),
+    startRun: (request) => call('start_run', request),
+    stopRun: () => call('stop_run', null),
+    runStatus: () => call('run_status', null),
+    traceSince: (request) => call('trace_since', request),
+    exportTrace: (request) => call('export_trace', request),
+    exportPlot: (request) => call('export_plot', request),
+    importTrace: (request) => call('import_trace', request),
+    course: () => call('course', null),
+    predict: (request) => call('predict', request),
+    answerQuiz: (request) => call('answer_quiz', request),
+    startChallenge: (request) => call('start_challenge', request),
+    checkChallenge: (request) => call('check_challenge', request),
+    completeLesson: (request) => call('complete_lesson', request),
+    resetProgress: () => call('reset_progress', null),
+    recommend: (request) => call('recommend', request),
+  };
+}
