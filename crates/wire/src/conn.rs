@@ -1,20 +1,44 @@
-//! Turns both directions of one TCP connection into trace events.
+//! Turns both directions of one TCP connection into trace events, without doing any I/O.
 //!
 //! A connection starts as HTTP/1.1 (requests one way, responses the other). A 101 response
 //! switches both directions to WebSocket frames; a `text/event-stream` response body is fed
-//! to the SSE parser. Every byte is attributed to exactly one event: framing that belongs to
-//! no event yet (chunk-size lines, the end of a stream) is carried forward to the next event
-//! in that direction or, at the end, to the `tcp_close` event. So the bytes of a connection's
-//! events add up to what the tap forwarded.
+//! to the SSE parser. [`ConnDecoder::feed`] takes the bytes one direction delivered and the
+//! time the caller saw them, and returns the events they complete, in order; it reads no
+//! clock and records nothing, so the tap decides when an event reaches the trace (before
+//! the bytes are forwarded) and tests can check every event exactly.
 //!
-//! Causal parents: a response points at its request (HTTP/1.1 answers in order), SSE events
-//! at their response, the handshake at the 101, a pong at its ping, a close reply at the close.
+//! # Byte attribution
+//!
+//! Every byte fed is attributed to exactly one event, so the bytes of a connection's events
+//! add up to what was fed (and the `tcp_close` counters say how much that was each way):
+//!
+//! - A request or response event carries its head, its body and the body's framing
+//!   (chunk-size lines, chunk CRLFs, the last chunk and trailers). A 101 response carries its
+//!   head; the `ws_handshake` after it carries nothing.
+//! - Framing that belongs to no event yet is carried forward to the next event in that
+//!   direction: in an event stream the chunk framing before a piece of body counts in the
+//!   SSE event that piece completes, and the end of a chunked stream counts in the next
+//!   response.
+//! - After the 101 every WebSocket frame carries its header and payload. Frames that arrived
+//!   with the 101 or before it (a client that did not wait) are decoded when it arrives.
+//! - A `protocol_error` carries the bytes it covers, as payload.
+//! - When HTTP ends (the connection closes, or a 101 switches it), a message cut short gets
+//!   a note carrying its unattributed framing, and so do bytes left unparsed after an HTTP
+//!   error. At the close, the head and body of a message cut short, and whatever is still
+//!   carried forward in either direction, count in `tcp_close`.
+//!
+//! # Causal parents
+//!
+//! Events are numbered per connection ([`ConnEvent::id`], from 0 in the order returned) and
+//! name their parent by that number: a response points at its request (HTTP/1.1 answers in
+//! order), SSE events at their response, the handshake at the 101, a pong at the last ping
+//! the other way, a close reply at the close. A caller that maps ids to its own numbers only
+//! needs to keep the ids [`ConnDecoder::may_be_parent`] still admits.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use base64::Engine;
-use rtclab_trace::{Actor, Dir, EventKind, Header, NewEvent, Preview, Recorder};
+use rtclab_trace::{Actor, Dir, EventKind, Header, Preview, WireBytes};
 use sha1::{Digest, Sha1};
 
 use crate::http::{HttpItem, HttpParser, RequestHead, ResponseHead};
@@ -32,9 +56,25 @@ pub fn websocket_accept(key: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(h.finalize())
 }
 
+/// One event decoded from a connection, before a recorder gives it a sequence number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnEvent {
+    /// Number of this event on its connection: 0 for the first the decoder returned.
+    pub id: u64,
+    /// The time the caller passed with the bytes that completed the event.
+    pub t_ns: u64,
+    pub actor: Actor,
+    /// The direction whose bytes the event describes; `None` only for `tcp_close`.
+    pub dir: Option<Dir>,
+    pub kind: EventKind,
+    pub bytes: WireBytes,
+    /// The [`id`](Self::id) of the event that caused this one, on the same connection.
+    pub parent: Option<u64>,
+}
+
 #[derive(Debug)]
 struct InFlight {
-    seq: u64,
+    id: u64,
     ws_key: Option<String>,
 }
 
@@ -75,6 +115,8 @@ enum Mode {
 /// Per-direction bookkeeping.
 #[derive(Debug, Default)]
 struct DirState {
+    /// Bytes fed in this direction.
+    fed: u64,
     /// Bytes seen but not yet attributed to an event.
     unattributed: u64,
     /// Last close frame / ping frame sent in this direction (for reply parents).
@@ -85,9 +127,6 @@ struct DirState {
 /// The decoding state of one connection; see the module docs.
 #[derive(Debug)]
 pub struct ConnDecoder {
-    recorder: Recorder,
-    experiment: Arc<str>,
-    conn: u64,
     client: Actor,
     requests: HttpParser,
     responses: HttpParser,
@@ -95,18 +134,21 @@ pub struct ConnDecoder {
     in_flight: VecDeque<InFlight>,
     request: Option<PendingRequest>,
     response: Option<PendingResponse>,
-    /// The open event-stream response, if any: its seq (parent of its events) and parser.
+    /// The open event-stream response, if any: its id (parent of its events) and parser.
     sse: Option<(u64, SseParser)>,
     c2s: DirState,
     s2c: DirState,
+    /// Id of the next event, the time of the bytes being decoded, and the events decoded
+    /// from them (handed out by `feed` and `finish`).
+    next_id: u64,
+    now_ns: u64,
+    out: Vec<ConnEvent>,
 }
 
 impl ConnDecoder {
-    pub fn new(recorder: Recorder, experiment: Arc<str>, conn: u64, client: Actor) -> Self {
+    /// A decoder for a connection opened by `client`.
+    pub fn new(client: Actor) -> Self {
         ConnDecoder {
-            recorder,
-            experiment,
-            conn,
             client,
             requests: HttpParser::requests(),
             responses: HttpParser::responses(),
@@ -117,48 +159,46 @@ impl ConnDecoder {
             sse: None,
             c2s: DirState::default(),
             s2c: DirState::default(),
+            next_id: 0,
+            now_ns: 0,
+            out: Vec::new(),
         }
     }
 
-    /// Bytes the client sent.
-    pub fn client_bytes(&mut self, bytes: &[u8]) {
-        match &mut self.mode {
-            Mode::Http => {
+    /// Decodes the next bytes `dir` delivered, seen at `now_ns`, and returns the events they
+    /// complete, oldest first, each stamped `now_ns`. Events not taken from the iterator are
+    /// dropped.
+    pub fn feed(&mut self, dir: Dir, bytes: &[u8], now_ns: u64) -> std::vec::Drain<'_, ConnEvent> {
+        self.now_ns = now_ns;
+        self.dir_state(dir).fed += bytes.len() as u64;
+        match (&mut self.mode, dir) {
+            (Mode::Http, Dir::ClientToServer) => {
                 let items = self.requests.push(bytes);
                 self.on_request_items(items);
             }
-            Mode::WebSocket { c2s, .. } => {
-                let items = c2s.push(bytes);
-                self.on_ws_items(Dir::ClientToServer, items);
-            }
-        }
-    }
-
-    /// Bytes the server sent.
-    pub fn server_bytes(&mut self, bytes: &[u8]) {
-        match &mut self.mode {
-            Mode::Http => {
+            (Mode::Http, Dir::ServerToClient) => {
                 let items = self.responses.push(bytes);
                 self.on_response_items(items);
             }
-            Mode::WebSocket { s2c, .. } => {
+            (Mode::WebSocket { c2s, .. }, Dir::ClientToServer) => {
+                let items = c2s.push(bytes);
+                self.on_ws_items(dir, items);
+            }
+            (Mode::WebSocket { s2c, .. }, Dir::ServerToClient) => {
                 let items = s2c.push(bytes);
-                self.on_ws_items(Dir::ServerToClient, items);
+                self.on_ws_items(dir, items);
             }
         }
+        self.out.drain(..)
     }
 
-    /// The connection ended: flush the decoders and record `tcp_close`.
-    pub fn finish(&mut self, closed_by: &str, c2s_bytes: u64, s2c_bytes: u64) {
+    /// The connection ended (`closed_by` says which side first; see
+    /// [`EventKind::TcpClose`]): flushes the decoders and returns their last events and
+    /// `tcp_close`, which carries every byte not attributed yet.
+    pub fn finish(&mut self, closed_by: &str, now_ns: u64) -> std::vec::Drain<'_, ConnEvent> {
+        self.now_ns = now_ns;
         match &mut self.mode {
-            Mode::Http => {
-                let items = truncation_as_notes(self.requests.finish());
-                self.on_request_items(items.0);
-                self.cut_short(Dir::ClientToServer, items.1);
-                let items = truncation_as_notes(self.responses.finish());
-                self.on_response_items(items.0);
-                self.cut_short(Dir::ServerToClient, items.1);
-            }
+            Mode::Http => self.end_http("the connection ended in the middle of a message"),
             Mode::WebSocket { c2s, s2c } => {
                 let (a, b) = (c2s.finish(), s2c.finish());
                 self.on_ws_items(Dir::ClientToServer, a);
@@ -176,38 +216,61 @@ impl ConnDecoder {
         if let Some(r) = self.response.take() {
             self.s2c.unattributed += r.head.head_len as u64 + r.body.len + r.body.framing;
         }
-        let left = self.c2s.unattributed + self.s2c.unattributed;
+        let left = std::mem::take(&mut self.c2s.unattributed) + std::mem::take(&mut self.s2c.unattributed);
         let kind = EventKind::TcpClose {
-            bytes_client_to_server: c2s_bytes,
-            bytes_server_to_client: s2c_bytes,
+            bytes_client_to_server: self.c2s.fed,
+            bytes_server_to_client: self.s2c.fed,
             closed_by: closed_by.to_owned(),
         };
-        let e = NewEvent::new(&self.experiment, Actor::Tap, kind).bytes(left, 0);
-        self.c2s.unattributed = 0;
-        self.s2c.unattributed = 0;
-        self.recorder.record(NewEvent { conn: Some(self.conn), ..e });
+        self.push(Actor::Tap, None, kind, WireBytes::new(left, 0), None);
+        self.out.drain(..)
     }
 
-    /// A message the connection's end cut short: not a protocol violation (one side simply
+    /// Whether an event returned by an earlier call may still be named as a parent by a
+    /// later one: a request awaiting its response, an open event stream's response, the last
+    /// ping and close each way. Once false for an id it stays false.
+    pub fn may_be_parent(&self, id: u64) -> bool {
+        // Requests are queued as they complete, so their ids ascend.
+        self.in_flight.binary_search_by_key(&id, |r| r.id).is_ok()
+            || self.sse.as_ref().is_some_and(|(parent, _)| *parent == id)
+            || [self.c2s.last_close, self.c2s.last_ping, self.s2c.last_close, self.s2c.last_ping].contains(&Some(id))
+    }
+
+    /// HTTP is over on this connection: flushes both HTTP parsers, so that the bytes they
+    /// still hold (a message cut short, bytes after an error) are attributed too.
+    fn end_http(&mut self, why: &str) {
+        let items = truncation_as_notes(self.requests.finish());
+        self.on_request_items(items.0);
+        self.cut_short(Dir::ClientToServer, why, items.1);
+        let items = truncation_as_notes(self.responses.finish());
+        self.on_response_items(items.0);
+        self.cut_short(Dir::ServerToClient, why, items.1);
+    }
+
+    /// A message the end of HTTP cut short: not a protocol violation (one side simply
     /// stopped, as every SSE client does), but worth a note on the timeline.
-    fn cut_short(&mut self, dir: Dir, cuts: Vec<(String, usize)>) {
+    fn cut_short(&mut self, dir: Dir, why: &str, cuts: Vec<(String, usize)>) {
         for (message, wire_len) in cuts {
-            let text = format!("the connection ended in the middle of a message: {message}");
+            let text = format!("{why}: {message}");
             self.record(dir, EventKind::Note { text }, wire_len as u64, 0, None);
         }
     }
 
+    /// Adds an event seen in `dir`, with the bytes carried forward in that direction.
     fn record(&mut self, dir: Dir, kind: EventKind, header: u64, payload: u64, parent: Option<u64>) -> u64 {
         let actor = match dir {
             Dir::ClientToServer => self.client,
             Dir::ServerToClient => Actor::Server,
         };
         let carried = std::mem::take(&mut self.dir_state(dir).unattributed);
-        let e = NewEvent::new(&self.experiment, actor, kind)
-            .conn(self.conn, dir)
-            .bytes(header + carried, payload)
-            .parent(parent);
-        self.recorder.record(e)
+        self.push(actor, Some(dir), kind, WireBytes::new(header + carried, payload), parent)
+    }
+
+    fn push(&mut self, actor: Actor, dir: Option<Dir>, kind: EventKind, bytes: WireBytes, parent: Option<u64>) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.out.push(ConnEvent { id, t_ns: self.now_ns, actor, dir, kind, bytes, parent });
+        id
     }
 
     fn dir_state(&mut self, dir: Dir) -> &mut DirState {
@@ -263,9 +326,9 @@ impl ConnDecoder {
             body: Preview::of(&r.body.preview, r.body.len),
         };
         let header_bytes = r.head.head_len as u64 + r.body.framing;
-        let seq = self.record(Dir::ClientToServer, kind, header_bytes, r.body.len, None);
+        let id = self.record(Dir::ClientToServer, kind, header_bytes, r.body.len, None);
         self.responses.expect_response_to(&method);
-        self.in_flight.push_back(InFlight { seq, ws_key });
+        self.in_flight.push_back(InFlight { id, ws_key });
     }
 
     fn on_response_items(&mut self, items: Vec<HttpItem>) {
@@ -314,19 +377,19 @@ impl ConnDecoder {
             let accept = header(&head.headers, "sec-websocket-accept").unwrap_or("").to_owned();
             let protocol = header(&head.headers, "sec-websocket-protocol").map(str::to_owned);
             let extensions = header(&head.headers, "sec-websocket-extensions").map(str::to_owned);
-            let seq = self.record_response(&head, Vec::new(), 0, 0, false, request.as_ref().map(|r| r.seq));
+            let id = self.record_response(&head, Vec::new(), 0, 0, false, request.as_ref().map(|r| r.id));
             let key = request.and_then(|r| r.ws_key).unwrap_or_default();
             let accept_valid = !key.is_empty() && websocket_accept(&key) == accept;
             let kind = EventKind::WsHandshake { key, accept, accept_valid, protocol, extensions };
-            self.record(Dir::ServerToClient, kind, 0, 0, Some(seq));
+            self.record(Dir::ServerToClient, kind, 0, 0, Some(id));
             self.switch_to_websocket();
         } else if informational {
-            let parent = self.in_flight.front().map(|r| r.seq);
+            let parent = self.in_flight.front().map(|r| r.id);
             self.record_response(&head, Vec::new(), 0, 0, false, parent);
         } else if is_sse {
-            let parent = self.in_flight.pop_front().map(|r| r.seq);
-            let seq = self.record_response(&head, Vec::new(), 0, 0, true, parent);
-            self.sse = Some((seq, SseParser::new()));
+            let parent = self.in_flight.pop_front().map(|r| r.id);
+            let id = self.record_response(&head, Vec::new(), 0, 0, true, parent);
+            self.sse = Some((id, SseParser::new()));
         } else {
             // A refused upgrade: the request side goes back to parsing HTTP.
             if self.in_flight.front().is_some_and(|r| r.ws_key.is_some()) {
@@ -338,7 +401,7 @@ impl ConnDecoder {
     }
 
     fn response_complete(&mut self, r: PendingResponse) {
-        let parent = self.in_flight.pop_front().map(|i| i.seq);
+        let parent = self.in_flight.pop_front().map(|i| i.id);
         self.record_response(&r.head, r.body.preview, r.body.len, r.body.framing, false, parent);
     }
 
@@ -368,6 +431,7 @@ impl ConnDecoder {
         let mut s2c = WsParser::new(false);
         let early_c2s = c2s.push(&self.requests.take_upgraded());
         let early_s2c = s2c.push(&self.responses.take_upgraded());
+        self.end_http("the switch to WebSocket came in the middle of a message");
         self.mode = Mode::WebSocket { c2s: Box::new(c2s), s2c: Box::new(s2c) };
         self.on_ws_items(Dir::ClientToServer, early_c2s);
         self.on_ws_items(Dir::ServerToClient, early_s2c);
@@ -430,10 +494,10 @@ impl ConnDecoder {
                         close_code: f.close_code,
                         close_reason: f.close_reason,
                     };
-                    let seq = self.record(dir, kind, f.header_len as u64, f.payload_len, parent);
+                    let id = self.record(dir, kind, f.header_len as u64, f.payload_len, parent);
                     match f.opcode {
-                        0x8 => self.dir_state(dir).last_close = Some(seq),
-                        0x9 => self.dir_state(dir).last_ping = Some(seq),
+                        0x8 => self.dir_state(dir).last_close = Some(id),
+                        0x9 => self.dir_state(dir).last_ping = Some(id),
                         _ => {}
                     }
                 }

@@ -764,13 +764,15 @@ fn content_length(headers: &[(String, String)]) -> Result<Option<u64>, String> {
     Ok(length)
 }
 
-/// Parses a chunk-size line (`HEX [ext] CRLF`); extensions are ignored.
+/// Parses a chunk-size line (`HEX [ext] CRLF`, or a bare LF); extensions are ignored.
+// Not httparse::parse_chunk_size, which rejects bare-LF line ends (RFC 9112 §2.2) and takes an empty line for 0.
 fn parse_chunk_size(line: &[u8]) -> Option<u64> {
     let line = line.strip_suffix(b"\n")?;
     let line = line.strip_suffix(b"\r").unwrap_or(line);
     let digits = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
     let (hex, rest) = line.split_at(digits);
-    let rest = rest.trim_ascii_start();
+    let bws = rest.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+    let rest = rest.get(bws..).unwrap_or_default();
     if hex.is_empty() || !(rest.is_empty() || rest.starts_with(b";")) {
         return None;
     }
@@ -799,6 +801,28 @@ mod tests {
         assert_eq!(parse_chunk_size(b"zz\r\n"), None);
         assert_eq!(parse_chunk_size(b"1 2\r\n"), None);
         assert_eq!(parse_chunk_size(b"11111111111111111\r\n"), None);
+    }
+
+    /// Why the parser is ours: httparse's differs on these lines.
+    #[test]
+    fn chunk_size_lines_httparse_reads_differently() {
+        assert_eq!(parse_chunk_size(b"5\n"), Some(5));
+        assert_eq!(parse_chunk_size(b"5;ext\n"), Some(5));
+        assert!(httparse::parse_chunk_size(b"5\n0\r\n").is_err());
+        // Inside an extension httparse reads past the bare LF into the next line.
+        assert_eq!(httparse::parse_chunk_size(b"5;ext\nhello\r\n"), Ok(httparse::Status::Complete((13, 5))));
+        assert_eq!(parse_chunk_size(b"\r\n"), None);
+        assert_eq!(httparse::parse_chunk_size(b"\r\n"), Ok(httparse::Status::Complete((2, 0))));
+        assert_eq!(parse_chunk_size(b"00000000000000001a\r\n"), Some(26));
+        assert!(httparse::parse_chunk_size(b"00000000000000001a\r\n").is_err());
+        // Where the two agree.
+        for line in [&b"5 \t; a=b\r\n"[..], b"ffffffffffffffff\r\n", b" 5\r\n", b"5\r\r\n", b"1 2\r\n"] {
+            let theirs = match httparse::parse_chunk_size(line) {
+                Ok(httparse::Status::Complete((_, size))) => Some(size),
+                _ => None,
+            };
+            assert_eq!(parse_chunk_size(line), theirs, "{:?}", String::from_utf8_lossy(line));
+        }
     }
 
     #[test]

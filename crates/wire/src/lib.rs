@@ -3,8 +3,10 @@
 //! - [`http`], [`sse`], [`ws`]: sans-IO decoders. They take bytes in whatever pieces the
 //!   socket delivered, never panic, keep bounded buffers, and turn bad input into error items
 //!   carrying the byte offset.
-//! - [`tap`]: a real TCP proxy that forwards bytes unchanged and feeds copies to the decoders,
-//!   recording what they find as trace events.
+//! - [`conn`]: one connection's two directions as trace events, sans IO too: which decoder
+//!   each byte goes to, which event it counts in, and which event caused which.
+//! - [`tap`]: a real TCP proxy that forwards bytes unchanged and feeds copies to a
+//!   [`conn::ConnDecoder`], recording the events it returns.
 
 pub mod conn;
 pub mod http;

@@ -1,9 +1,10 @@
 //! The tap: a real TCP proxy that sees every byte between clients and a server.
 //!
-//! Each accepted connection gets its own upstream connection. Bytes are decoded *before*
-//! they are forwarded, so an event on the trace never appears after the effect it caused on
-//! the other side (a client cannot record a delivery before the tap records the frame).
-//! Forwarding is byte-for-byte; the decoders only read copies.
+//! Each accepted connection gets its own upstream connection. Bytes are decoded and their
+//! events recorded *before* the bytes are forwarded, so an event on the trace never appears
+//! after the effect it caused on the other side (a client cannot record a delivery before
+//! the tap records the frame). Forwarding is byte-for-byte; the [`ConnDecoder`] only reads
+//! copies, and the tap stamps its events with the time the bytes were read.
 //!
 //! Clients the lab starts register their local address in a [`ClientDirectory`] before they
 //! connect, so the tap can name the lane a connection belongs to; anything else is
@@ -16,14 +17,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
+use rtclab_trace::{Actor, Dir, EventKind, NewEvent, Recorder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::conn::ConnDecoder;
+use crate::conn::{ConnDecoder, ConnEvent};
 
 /// Size of the forwarding buffer of each direction.
 const BUF: usize = 16 * 1024;
@@ -176,24 +177,79 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
     let ev = NewEvent::new(&cfg.experiment, actor, open);
     cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
 
-    let decoder = Mutex::new(ConnDecoder::new(cfg.recorder.clone(), cfg.experiment.clone(), conn, actor));
+    let decoding = Mutex::new(Decoding { cfg, conn, decoder: ConnDecoder::new(actor), parents: Parents::default() });
     let ending = Arc::new(Mutex::new(Ending::default()));
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
-    let c2s = AtomicU64::new(0);
-    let s2c = AtomicU64::new(0);
-    let up = pump(cr, sw, Side::Client, &decoder, &c2s, &ending);
-    let down = pump(sr, cw, Side::Server, &decoder, &s2c, &ending);
+    let up = pump(cr, sw, Side::Client, &decoding, &cfg.recorder, &ending);
+    let down = pump(sr, cw, Side::Server, &decoding, &cfg.recorder, &ending);
     tokio::select! {
         _ = async { tokio::join!(up, down) } => {}
         _ = shared.cut.notified() => ending.lock().unwrap_or_else(|p| p.into_inner()).set("tap"),
     }
     let closed_by = ending.lock().unwrap_or_else(|p| p.into_inner()).first.take().unwrap_or_default();
-    decoder.lock().unwrap_or_else(|p| p.into_inner()).finish(
-        &closed_by,
-        c2s.load(Ordering::Relaxed),
-        s2c.load(Ordering::Relaxed),
-    );
+    decoding.lock().unwrap_or_else(|p| p.into_inner()).finish(&closed_by);
+}
+
+/// One connection's decoder, and what it takes to put its events on the trace.
+#[derive(Debug)]
+struct Decoding<'a> {
+    cfg: &'a TapConfig,
+    conn: u64,
+    decoder: ConnDecoder,
+    parents: Parents,
+}
+
+impl Decoding<'_> {
+    /// Decodes bytes read from one side and records the events they complete.
+    fn feed(&mut self, dir: Dir, bytes: &[u8], read_at_ns: u64) {
+        let events = self.decoder.feed(dir, bytes, read_at_ns);
+        record(self.cfg, self.conn, &mut self.parents, events);
+        self.parents.keep_only(|id| self.decoder.may_be_parent(id));
+    }
+
+    fn finish(&mut self, closed_by: &str) {
+        let events = self.decoder.finish(closed_by, self.cfg.recorder.now_ns());
+        record(self.cfg, self.conn, &mut self.parents, events);
+    }
+}
+
+fn record(cfg: &TapConfig, conn: u64, parents: &mut Parents, events: impl Iterator<Item = ConnEvent>) {
+    for e in events {
+        let new = NewEvent {
+            conn: Some(conn),
+            dir: e.dir,
+            bytes: e.bytes,
+            parent: e.parent.and_then(|id| parents.seq_of(id)),
+            ..NewEvent::new(&cfg.experiment, e.actor, e.kind).at(e.t_ns)
+        };
+        parents.remember(e.id, cfg.recorder.record(new));
+    }
+}
+
+/// Trace sequence numbers of a connection's events by their decoder ids: those of the batch
+/// being recorded, and those a later event may still name as its parent
+/// ([`ConnDecoder::may_be_parent`]: requests awaiting an answer, an open stream, the last
+/// ping and close each way). So it holds a few entries, not one per event.
+#[derive(Debug, Default)]
+struct Parents {
+    /// `(id, seq)`, ids ascending.
+    seqs: Vec<(u64, u64)>,
+}
+
+impl Parents {
+    fn remember(&mut self, id: u64, seq: u64) {
+        self.seqs.push((id, seq));
+    }
+
+    fn seq_of(&self, id: u64) -> Option<u64> {
+        let i = self.seqs.binary_search_by_key(&id, |&(id, _)| id).ok()?;
+        Some(self.seqs[i].1)
+    }
+
+    fn keep_only(&mut self, keep: impl Fn(u64) -> bool) {
+        self.seqs.retain(|&(id, _)| keep(id));
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -208,13 +264,13 @@ async fn pump(
     mut from: OwnedReadHalf,
     mut to: OwnedWriteHalf,
     side: Side,
-    decoder: &Mutex<ConnDecoder>,
-    count: &AtomicU64,
+    decoding: &Mutex<Decoding<'_>>,
+    clock: &Recorder,
     ending: &Mutex<Ending>,
 ) {
-    let name = match side {
-        Side::Client => "client",
-        Side::Server => "server",
+    let (name, dir) = match side {
+        Side::Client => ("client", Dir::ClientToServer),
+        Side::Server => ("server", Dir::ServerToClient),
     };
     let mut buf = vec![0u8; BUF];
     loop {
@@ -232,14 +288,8 @@ async fn pump(
             }
         };
         let bytes = &buf[..n];
-        {
-            let mut d = decoder.lock().unwrap_or_else(|p| p.into_inner());
-            match side {
-                Side::Client => d.client_bytes(bytes),
-                Side::Server => d.server_bytes(bytes),
-            }
-        }
-        count.fetch_add(n as u64, Ordering::Relaxed);
+        let read_at_ns = clock.now_ns();
+        decoding.lock().unwrap_or_else(|p| p.into_inner()).feed(dir, bytes, read_at_ns);
         if let Err(e) = to.write_all(bytes).await {
             ending.lock().unwrap_or_else(|p| p.into_inner()).set(format!(
                 "error: writing to {}: {e}",
