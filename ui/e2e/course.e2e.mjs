@@ -67,6 +67,28 @@ try {
   await page.getByTestId('wiz-verdict').waitFor({ timeout: 90_000 });
   await page.screenshot({ path: path.join(screenshots, 'wizard.png'), fullPage: false });
 
+  // Lesson 3's predictions, run in the "wrong" order: each is scored against its own run,
+  // and each experiment keeps its own result table.
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-long-polling').click();
+  await page.getByTestId('predict-who-is-faster').locator('input[type=radio]').nth(1).check();
+  await page.getByTestId('predict-lock-who-is-faster').click();
+  await page.getByTestId('predict-busy-bytes').locator('input[type=radio]').nth(0).check();
+  await page.getByTestId('predict-lock-busy-bytes').click();
+  await page.getByTestId('run-experiment-busy-feed').click();
+  await page.getByTestId('experiment-results-busy-feed').waitFor({ timeout: 60_000 });
+  await page.getByTestId('run-experiment-hold-the-request').click({ timeout: 60_000 });
+  await page.getByTestId('experiment-results-hold-the-request').waitFor({ timeout: 60_000 });
+  check(await page.getByTestId('experiment-results-busy-feed').isVisible(), 'the first experiment keeps its result after the second runs');
+  for (const id of ['who-is-faster', 'busy-bytes']) {
+    await page.getByTestId(`predict-check-${id}`).click({ timeout: 30_000 });
+    const r = page.getByTestId(`prediction-result-${id}`);
+    await r.waitFor();
+    check((await r.getAttribute('data-correct')) === 'true', `${id} is scored against its own run: ${await r.textContent()}`);
+  }
+  await page.getByTestId('prediction-result-busy-bytes').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'prediction-own-run.png') });
+
   // A progress file the lab cannot read is reported, left alone, and kept aside only when
   // the learner says so.
   const progressFile = path.join(serve.dataDir, 'progress.json');

@@ -167,6 +167,27 @@ pub struct TechniqueResult {
     pub requests_per_second: Vec<u64>,
 }
 
+/// The lesson block a run was started from: an experiment or a challenge (`block` is its id).
+/// Set by the lab only (`start_experiment`, `start_challenge`), never taken from the page.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct RunOrigin {
+    pub lesson: String,
+    pub block: String,
+}
+
+/// A finished run of a lesson block, kept so each block's result stays its own.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct BlockRun {
+    #[ts(type = "number")]
+    pub run_id: u64,
+    pub origin: RunOrigin,
+    pub techniques: Vec<String>,
+    pub workload: WorkloadDto,
+    pub results: Vec<TechniqueResult>,
+}
+
 /// Where the lab is.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -195,6 +216,8 @@ pub struct RunStatus {
     pub evicted: u64,
     /// `run` or `import`.
     pub source: String,
+    /// The lesson block this run was started from, if any.
+    pub origin: Option<RunOrigin>,
     /// `host:port` of the running experiment's tap: a browser can join the experiment as one
     /// more client there (`EventSource` on `/events`, `WebSocket` on `/ws`).
     pub tap: Option<String>,

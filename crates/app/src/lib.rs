@@ -28,7 +28,7 @@ pub mod service;
 use std::path::Path;
 
 pub use error::LabError;
-use ops::{BlockRef, ChallengeStart, ExportPlot, ExportTrace, ImportTrace, LessonRef, PredictRequest, QuizAnswer};
+use ops::{BlockRef, ChallengeStart, ExperimentStart, ExportPlot, ExportTrace, ImportTrace, LessonRef, QuizAnswer};
 use ops::{TraceFormat, TraceSince};
 
 /// The lab and its course: the one object both doors hold. Cheap to clone.
@@ -78,10 +78,13 @@ impl ops::Api for App {
         self.lab.import_jsonl(&r.text)
     }
     fn course(&self, _: ()) -> Result<learn::CourseDto, LabError> {
-        Ok(self.learn.course())
+        Ok(self.learn.course(&self.lab))
     }
-    fn predict(&self, r: PredictRequest) -> Result<learn::PredictionResult, LabError> {
-        self.learn.predict(&self.lab, &r.lesson, &r.id, &r.guess)
+    fn start_experiment(&self, r: ExperimentStart) -> Result<api::RunStatus, LabError> {
+        self.learn.start_experiment(&self.lab, &r.lesson, &r.id, &r.guesses)
+    }
+    fn predict(&self, r: BlockRef) -> Result<learn::PredictionResult, LabError> {
+        self.learn.predict(&self.lab, &r.lesson, &r.id)
     }
     fn answer_quiz(&self, r: QuizAnswer) -> Result<learn::QuizResult, LabError> {
         self.learn.quiz(&r.lesson, &r.id, r.choice)

@@ -118,8 +118,10 @@ operations! {
     import_trace(ImportTrace) -> RunStatus;
     /// The course: lessons as safe HTML and interactive segments, with the learner's progress.
     course(()) -> CourseDto;
-    /// Scores a prediction against the measured figures.
-    predict(PredictRequest) -> PredictionResult;
+    /// Runs a lesson's experiment as the lesson wrote it, locking in the learner's predictions about it.
+    start_experiment(ExperimentStart) -> RunStatus;
+    /// Scores a prediction against the run it was locked in with.
+    predict(BlockRef) -> PredictionResult;
     /// Checks a quiz answer.
     answer_quiz(QuizAnswer) -> QuizResult;
     /// Starts a challenge's run with the learner's settings.
@@ -210,12 +212,14 @@ pub struct LessonRef {
     pub lesson: String,
 }
 
+/// `start_experiment`: an experiment block and the guesses locked in with it, by predict id.
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
-pub struct PredictRequest {
+pub struct ExperimentStart {
     pub lesson: String,
     pub id: String,
-    pub guess: GuessDto,
+    #[serde(default)]
+    pub guesses: BTreeMap<String, GuessDto>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

@@ -4,6 +4,7 @@
 //! background, keeps a `RunStatus`, and turns the recorder's events into a live stream of
 //! batched `LiveMessage`s for any number of subscribers.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -12,7 +13,7 @@ use rtclab_techniques::{Technique, metrics};
 use rtclab_trace::{Recorder, TraceEvent};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::api::{self, EventPage, LiveMessage, RunState, RunStatus, StartRun, TechniqueResult};
+use crate::api::{self, BlockRun, EventPage, LiveMessage, RunOrigin, RunState, RunStatus, StartRun, TechniqueResult};
 use crate::compare::{self, Comparison};
 use crate::error::LabError;
 use crate::live::LiveFigures;
@@ -23,6 +24,8 @@ const BATCH_MAX: usize = 2000;
 const BATCH_EVERY: Duration = Duration::from_millis(50);
 /// Events kept per run.
 pub const TRACE_CAPACITY: usize = 1_000_000;
+/// Finished runs of lesson blocks kept for scoring (the newest per block is what counts).
+const BLOCK_RUNS_KEPT: usize = 64;
 /// Points kept per latency CDF sent to the UI.
 const CDF_POINTS: usize = 200;
 
@@ -40,6 +43,8 @@ struct Inner {
     status: watch::Sender<RunStatus>,
     /// Live figures of the current trace, caught up whenever a status is taken.
     live: Mutex<LiveFigures>,
+    /// Finished runs started from lesson blocks, oldest first.
+    block_runs: Mutex<VecDeque<BlockRun>>,
 }
 
 #[derive(Debug)]
@@ -72,6 +77,7 @@ fn idle_status() -> RunStatus {
         events: 0,
         evicted: 0,
         source: "run".into(),
+        origin: None,
         tap: None,
     }
 }
@@ -84,6 +90,7 @@ impl Lab {
                 trace: watch::channel(Recorder::with_capacity(TRACE_CAPACITY)).0,
                 status: watch::channel(idle_status()).0,
                 live: Mutex::new(LiveFigures::default()),
+                block_runs: Mutex::new(VecDeque::new()),
             }),
         }
     }
@@ -124,6 +131,12 @@ impl Lab {
 
     /// Starts a run in the background. Refused while another run is going.
     pub fn start(&self, req: StartRun) -> Result<RunStatus, LabError> {
+        self.start_from(req, None)
+    }
+
+    /// Starts a run on behalf of a lesson block: when it finishes, its results are kept as
+    /// that block's (see [`Lab::block_run`]).
+    pub fn start_from(&self, req: StartRun, origin: Option<RunOrigin>) -> Result<RunStatus, LabError> {
         if req.techniques.is_empty() {
             return Err(LabError::BadRequest("choose at least one technique".into()));
         }
@@ -151,6 +164,7 @@ impl Lab {
             workload: Some(req.workload.clone()),
             current: techniques.first().map(|t| t.to_string()),
             phase: "starting".into(),
+            origin,
             ..idle_status()
         };
         self.inner.status.send_replace(status.clone());
@@ -190,9 +204,23 @@ impl Lab {
         cur.stop = None;
         match result {
             Ok(c) => {
-                let results = c.runs.iter().map(result_of).collect();
+                let results: Vec<TechniqueResult> = c.runs.iter().map(result_of).collect();
                 let findings = compare::findings(&c);
                 cur.comparison = Some(c);
+                let status = self.inner.status.borrow().clone();
+                if let (false, Some(origin), Some(workload)) = (stopped, status.origin, status.workload) {
+                    let mut kept = self.inner.block_runs.lock().unwrap_or_else(|p| p.into_inner());
+                    if kept.len() == BLOCK_RUNS_KEPT {
+                        kept.pop_front();
+                    }
+                    kept.push_back(BlockRun {
+                        run_id: status.run_id,
+                        origin,
+                        techniques: status.techniques,
+                        workload,
+                        results: results.clone(),
+                    });
+                }
                 self.inner.status.send_modify(|s| {
                     s.state = if stopped { RunState::Stopped } else { RunState::Finished };
                     s.phase = if stopped { "stopped".into() } else { "finished".into() };
@@ -211,6 +239,24 @@ impl Lab {
                 s.tap = None;
             }),
         }
+    }
+
+    /// The newest finished run of a lesson block (a run stopped early does not count).
+    pub fn block_run(&self, origin: &RunOrigin) -> Option<BlockRun> {
+        let kept = self.inner.block_runs.lock().unwrap_or_else(|p| p.into_inner());
+        kept.iter().rev().find(|r| &r.origin == origin).cloned()
+    }
+
+    /// The newest finished run of every block of `lesson`.
+    pub fn block_runs_of(&self, lesson: &str) -> Vec<BlockRun> {
+        let kept = self.inner.block_runs.lock().unwrap_or_else(|p| p.into_inner());
+        let mut newest: Vec<BlockRun> = Vec::new();
+        for r in kept.iter().rev().filter(|r| r.origin.lesson == lesson) {
+            if !newest.iter().any(|n| n.origin == r.origin) {
+                newest.push(r.clone());
+            }
+        }
+        newest
     }
 
     /// Asks the running run to stop; returns at once.

@@ -43,6 +43,7 @@ function status(run_id: number): RunStatus {
     events: 10,
     evicted: 0,
     source: 'run',
+    origin: null,
     tap: null,
   };
 }

@@ -7,11 +7,11 @@ import type { ChallengeResultDto } from '../bindings/ChallengeResultDto';
 import type { ChallengeStart } from '../bindings/ChallengeStart';
 import type { CourseDto } from '../bindings/CourseDto';
 import type { EventPage } from '../bindings/EventPage';
+import type { ExperimentStart } from '../bindings/ExperimentStart';
 import type { ExportPlot } from '../bindings/ExportPlot';
 import type { ExportTrace } from '../bindings/ExportTrace';
 import type { ImportTrace } from '../bindings/ImportTrace';
 import type { LessonRef } from '../bindings/LessonRef';
-import type { PredictRequest } from '../bindings/PredictRequest';
 import type { PredictionResult } from '../bindings/PredictionResult';
 import type { Progress } from '../bindings/Progress';
 import type { QuizAnswer } from '../bindings/QuizAnswer';
@@ -33,7 +33,8 @@ export interface Operations {
   export_plot: { request: ExportPlot; response: string };
   import_trace: { request: ImportTrace; response: RunStatus };
   course: { request: null; response: CourseDto };
-  predict: { request: PredictRequest; response: PredictionResult };
+  start_experiment: { request: ExperimentStart; response: RunStatus };
+  predict: { request: BlockRef; response: PredictionResult };
   answer_quiz: { request: QuizAnswer; response: QuizResult };
   start_challenge: { request: ChallengeStart; response: RunStatus };
   check_challenge: { request: BlockRef; response: ChallengeResultDto };
@@ -54,6 +55,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'export_plot',
   'import_trace',
   'course',
+  'start_experiment',
   'predict',
   'answer_quiz',
   'start_challenge',
@@ -86,8 +88,10 @@ export interface OperationMethods {
   importTrace(request: ImportTrace): Promise<RunStatus>;
   /** The course: lessons as safe HTML and interactive segments, with the learner's progress. */
   course(): Promise<CourseDto>;
-  /** Scores a prediction against the measured figures. */
-  predict(request: PredictRequest): Promise<PredictionResult>;
+  /** Runs a lesson's experiment as the lesson wrote it, locking in the learner's predictions about it. */
+  startExperiment(request: ExperimentStart): Promise<RunStatus>;
+  /** Scores a prediction against the run it was locked in with. */
+  predict(request: BlockRef): Promise<PredictionResult>;
   /** Checks a quiz answer. */
   answerQuiz(request: QuizAnswer): Promise<QuizResult>;
   /** Starts a challenge's run with the learner's settings. */
@@ -114,6 +118,7 @@ export function operationMethods(call: Call): OperationMethods {
     exportPlot: (request) => call('export_plot', request),
     importTrace: (request) => call('import_trace', request),
     course: () => call('course', null),
+    startExperiment: (request) => call('start_experiment', request),
     predict: (request) => call('predict', request),
     answerQuiz: (request) => call('answer_quiz', request),
     startChallenge: (request) => call('start_challenge', request),

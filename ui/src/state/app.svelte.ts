@@ -5,7 +5,7 @@ import { advancePlayhead, stepFrom } from '../lib/playback';
 import { TraceStore } from '../lib/store';
 import { rememberSummaries } from '../lib/summary';
 import { FilteredView } from '../lib/view';
-import type { Catalog, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
+import type { Catalog, GuessDto, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
 
 export interface Banner {
   id: number;
@@ -43,6 +43,8 @@ export class AppState {
   clientCap = $state(8);
   helpOpen = $state(false);
   theme = $state<Theme>('light');
+  /** Predictions the learner locked in, by `lesson/id`, waiting for their experiment's run. */
+  lockedGuesses = $state<Record<string, GuessDto>>({});
   /** Bumped whenever the trace is replaced (new run or import), so views can start afresh. */
   epoch = 0;
 

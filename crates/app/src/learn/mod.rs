@@ -11,13 +11,14 @@ pub mod types;
 pub use progress::{ProgressStore, default_data_dir};
 pub use types::*;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use rtclab_lessons::{Block, Guess, Lesson, Prediction, PredictionOutcome, Segment};
 use rtclab_techniques::Metrics;
 
-use crate::api::{RunState, RunStatus, StartRun, WorkloadDto};
+use crate::api::{RunOrigin, RunStatus, StartRun, WorkloadDto};
 use crate::course::LessonSource;
 use crate::error::LabError;
 use crate::service::Lab;
@@ -27,6 +28,16 @@ use crate::service::Lab;
 pub struct Learn {
     lessons: LessonSource,
     store: ProgressStore,
+    /// Predictions locked in with a run, by `(lesson, predict id)`; replaced by the next run.
+    commitments: Arc<Mutex<HashMap<(String, String), Commitment>>>,
+}
+
+/// A guess locked in when its experiment's run started; scored once, against that run.
+#[derive(Debug, Clone)]
+struct Commitment {
+    run_id: u64,
+    guess: GuessDto,
+    scored: Option<PredictionResult>,
 }
 
 fn problem_dto(p: &rtclab_lessons::Problem, base: &Path) -> ProblemDto {
@@ -40,7 +51,7 @@ fn not_found(what: &str) -> LabError {
 
 impl Learn {
     pub fn new(lessons: LessonSource, data_dir: &Path) -> Self {
-        Learn { lessons, store: ProgressStore::new(data_dir) }
+        Learn { lessons, store: ProgressStore::new(data_dir), commitments: Arc::default() }
     }
 
     /// The saved progress, or empty progress when the file cannot be read (the course
@@ -65,8 +76,9 @@ impl Learn {
         self.update(|p| mark_done(p, lesson))
     }
 
-    /// The course, read fresh (lesson files may be edited while the app runs).
-    pub fn course(&self) -> CourseDto {
+    /// The course, read fresh (lesson files may be edited while the app runs), with each
+    /// block's newest finished run and the predictions locked in.
+    pub fn course(&self, lab: &Lab) -> CourseDto {
         let course = self.lessons.load();
         let problems = rtclab_lessons::validate(&course);
         let mut lessons = Vec::new();
@@ -88,30 +100,100 @@ impl Learn {
         let other =
             problems.iter().filter(|p| !files.contains(&&p.file)).map(|p| problem_dto(p, &course.dir)).collect();
         let progress_problem = self.store.load().err().map(|b| b.to_string());
-        CourseDto { lessons, problems: other, progress: self.progress(), progress_problem }
+        let runs = course.lessons.iter().flat_map(|l| lab.block_runs_of(&l.id)).collect();
+        let commitments = self
+            .commitments
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|(_, c)| c.scored.is_none())
+            .map(|((lesson, id), c)| CommitmentDto {
+                lesson: lesson.clone(),
+                id: id.clone(),
+                run_id: c.run_id,
+                guess: c.guess.clone(),
+            })
+            .collect();
+        CourseDto { lessons, problems: other, progress: self.progress(), progress_problem, runs, commitments }
     }
 
-    /// Scores a prediction against the figures of the lab's finished run.
-    pub fn predict(&self, lab: &Lab, lesson: &str, id: &str, guess: &GuessDto) -> Result<PredictionResult, LabError> {
+    /// Runs a lesson's experiment exactly as the lesson wrote it, locking in the learner's
+    /// predictions about it (`guesses`, by predict id): each is scored later against this run
+    /// and no other. Predicting again takes a fresh run.
+    pub fn start_experiment(
+        &self,
+        lab: &Lab,
+        lesson: &str,
+        id: &str,
+        guesses: &BTreeMap<String, GuessDto>,
+    ) -> Result<RunStatus, LabError> {
+        let course = self.lessons.load();
+        let l = course.lesson(lesson).ok_or_else(|| not_found(lesson))?;
+        let exp = l.experiment(id).ok_or_else(|| not_found(id))?;
+        for (pid, g) in guesses {
+            let p = l.predicts().find(|p| &p.id == pid).ok_or_else(|| not_found(pid))?;
+            if p.experiment != id {
+                return Err(LabError::BadRequest(format!(
+                    "the prediction {pid:?} is about the experiment {:?}, not {id:?}",
+                    p.experiment
+                )));
+            }
+            guess_of(p, g)?;
+        }
+        let w = exp.workload().map_err(|e| LabError::BadRequest(e.to_string()))?;
+        let req = StartRun {
+            techniques: exp.techniques.iter().map(|t| t.to_string()).collect(),
+            workload: WorkloadDto::from(&w),
+        };
+        let origin = RunOrigin { lesson: lesson.to_owned(), block: id.to_owned() };
+        let status = lab.start_from(req, Some(origin))?;
+        let mut held = self.commitments.lock().unwrap_or_else(|p| p.into_inner());
+        for (pid, g) in guesses {
+            held.insert(
+                (lesson.to_owned(), pid.clone()),
+                Commitment { run_id: status.run_id, guess: g.clone(), scored: None },
+            );
+        }
+        Ok(status)
+    }
+
+    /// Scores the prediction locked in with its experiment's run, against that run's
+    /// figures. A second call returns the same score: predicting again takes a new run.
+    pub fn predict(&self, lab: &Lab, lesson: &str, id: &str) -> Result<PredictionResult, LabError> {
         let course = self.lessons.load();
         let l = course.lesson(lesson).ok_or_else(|| not_found(lesson))?;
         let p = l.predicts().find(|p| p.id == id).ok_or_else(|| not_found(id))?;
-        let g = match (&p.prediction, guess.number, guess.choice) {
-            (Prediction::Number { .. }, Some(n), _) if n.is_finite() => Guess::Number(n),
-            (Prediction::Choice { choices, .. }, _, Some(c)) if (c as usize) < choices.len() => {
-                Guess::Choice(c as usize)
-            }
-            _ => return Err(LabError::BadRequest("give a number, or pick one of the choices".into())),
-        };
-        let status = lab.status();
         let exp = l.experiment(&p.experiment).ok_or_else(|| not_found(&p.experiment))?;
-        let metrics = finished_metrics(&status, &exp.techniques.iter().map(|t| t.to_string()).collect::<Vec<_>>())?;
+        let key = (lesson.to_owned(), id.to_owned());
+        let commitment = self.commitments.lock().unwrap_or_else(|p| p.into_inner()).get(&key).cloned();
+        let Some(commitment) = commitment else {
+            return Err(LabError::Conflict(format!(
+                "lock in your prediction, then run the experiment “{}”: a prediction is scored against the run it was \
+                 locked in with",
+                caption_of(exp)
+            )));
+        };
+        if let Some(done) = commitment.scored {
+            return Ok(done);
+        }
+        let origin = RunOrigin { lesson: lesson.to_owned(), block: p.experiment.clone() };
+        let run = lab.block_run(&origin).filter(|r| r.run_id == commitment.run_id).ok_or_else(|| {
+            LabError::Conflict(format!(
+                "run the experiment “{}” to the end first: your prediction is scored against the run it was locked in \
+                 with (run {})",
+                caption_of(exp),
+                commitment.run_id
+            ))
+        })?;
+        let g = guess_of(p, &commitment.guess)?;
+        let metrics: Vec<Metrics> = run.results.iter().map(|r| r.metrics.clone()).collect();
         let outcome =
             rtclab_lessons::score_prediction(p, &g, &metrics).map_err(|e| LabError::BadRequest(e.to_string()))?;
         let result = match &outcome {
             PredictionOutcome::Number {
                 unit, predicted, measured, tolerance, within_tolerance, explanation, ..
             } => PredictionResult {
+                run_id: run.run_id,
                 correct: *within_tolerance,
                 predicted: format!("{} {unit}", fmt_num(*predicted)),
                 measured: format!("{} {unit}", fmt_num(*measured)),
@@ -119,6 +201,7 @@ impl Learn {
                 detail: vec![format!("Counted as right within ±{:.0}% of the measurement.", tolerance * 100.0)],
             },
             PredictionOutcome::Choice { predicted, best, ranking, metric, correct, explanation } => PredictionResult {
+                run_id: run.run_id,
                 correct: *correct,
                 predicted: predicted.to_string(),
                 measured: best.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" / "),
@@ -126,16 +209,30 @@ impl Learn {
                 detail: ranking.iter().map(|(t, v)| format!("{t}: {metric} = {}", fmt_num(*v))).collect(),
             },
         };
-        let key = format!("{lesson}/{id}");
-        let record = PredictionRecord {
-            predicted: result.predicted.clone(),
-            measured: result.measured.clone(),
-            correct: result.correct,
-        };
+        let attempt =
+            Attempt { predicted: result.predicted.clone(), measured: result.measured.clone(), correct: result.correct };
         self.update(|pr| {
-            pr.predictions.insert(key, record);
+            let r = pr.predictions.entry(format!("{lesson}/{id}")).or_default();
+            if r.first.is_none() {
+                // A record from before attempts were kept: its latest attempt is the first known.
+                r.first = Some(if r.attempts == 0 && r.predicted.is_empty() {
+                    attempt.clone()
+                } else {
+                    Attempt { predicted: r.predicted.clone(), measured: r.measured.clone(), correct: r.correct }
+                });
+            }
+            r.attempts = r.attempts.max(u32::from(!r.predicted.is_empty())) + 1;
+            r.ever_correct |= attempt.correct || r.correct;
+            r.predicted = attempt.predicted.clone();
+            r.measured = attempt.measured.clone();
+            r.correct = attempt.correct;
             mark_done_if_finished(pr, l);
         })?;
+        if let Some(c) = self.commitments.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&key)
+            && c.run_id == commitment.run_id
+        {
+            c.scored = Some(result.clone());
+        }
         Ok(result)
     }
 
@@ -151,7 +248,14 @@ impl Learn {
         }
         let correct = choice as usize == q.answer;
         self.update(|p| {
-            p.quizzes.insert(format!("{lesson}/{id}"), correct);
+            let key = format!("{lesson}/{id}");
+            let tally = p.quiz_answers.entry(key.clone()).or_default();
+            if correct {
+                tally.right += 1;
+            } else {
+                tally.wrong += 1;
+            }
+            p.quizzes.insert(key, correct);
         })?;
         Ok(QuizResult { correct, answer: q.answer as u32, why: q.why.clone() })
     }
@@ -168,7 +272,11 @@ impl Learn {
         let l = course.lesson(lesson).ok_or_else(|| not_found(lesson))?;
         let c = l.challenges().find(|c| c.id == id).ok_or_else(|| not_found(id))?;
         let w = c.workload(settings).map_err(|e| LabError::BadRequest(e.to_string()))?;
-        lab.start(StartRun { techniques: vec![c.technique.to_string()], workload: WorkloadDto::from(&w) })
+        let origin = RunOrigin { lesson: lesson.to_owned(), block: id.to_owned() };
+        lab.start_from(
+            StartRun { techniques: vec![c.technique.to_string()], workload: WorkloadDto::from(&w) },
+            Some(origin),
+        )
     }
 
     /// Checks a challenge's goal against the finished run.
@@ -176,7 +284,11 @@ impl Learn {
         let course = self.lessons.load();
         let l = course.lesson(lesson).ok_or_else(|| not_found(lesson))?;
         let c = l.challenges().find(|c| c.id == id).ok_or_else(|| not_found(id))?;
-        let metrics = finished_metrics(&lab.status(), &[c.technique.to_string()])?;
+        let origin = RunOrigin { lesson: lesson.to_owned(), block: id.to_owned() };
+        let run = lab.block_run(&origin).ok_or_else(|| {
+            LabError::Conflict("run this challenge first, and let it finish: it is checked against its own run".into())
+        })?;
+        let metrics: Vec<Metrics> = run.results.iter().map(|r| r.metrics.clone()).collect();
         let r = rtclab_lessons::check_challenge(c, &metrics);
         let dto = ChallengeResultDto {
             passed: r.passed,
@@ -303,19 +415,25 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
     })
 }
 
-/// The metrics of the finished run, which must have measured every technique needed.
-fn finished_metrics(status: &RunStatus, needed: &[String]) -> Result<Vec<Metrics>, LabError> {
-    if status.state != RunState::Finished || status.source != "run" {
-        return Err(LabError::Conflict("run the experiment first, and let it finish".into()));
+/// The learner's guess, checked against the kind of prediction.
+fn guess_of(p: &rtclab_lessons::Predict, g: &GuessDto) -> Result<Guess, LabError> {
+    match (&p.prediction, g.number, g.choice) {
+        (Prediction::Number { .. }, Some(n), _) if n.is_finite() => Ok(Guess::Number(n)),
+        (Prediction::Choice { choices, .. }, _, Some(c)) if (c as usize) < choices.len() => {
+            Ok(Guess::Choice(c as usize))
+        }
+        (Prediction::Number { .. }, ..) => {
+            Err(LabError::BadRequest(format!("the prediction {:?} takes a number", p.id)))
+        }
+        (Prediction::Choice { .. }, ..) => {
+            Err(LabError::BadRequest(format!("the prediction {:?} takes one of its choices", p.id)))
+        }
     }
-    let missing: Vec<&String> = needed.iter().filter(|t| !status.results.iter().any(|r| &r.technique == *t)).collect();
-    if !missing.is_empty() {
-        return Err(LabError::Conflict(format!(
-            "the last run did not measure {}; run this block's experiment",
-            missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        )));
-    }
-    Ok(status.results.iter().map(|r| r.metrics.clone()).collect())
+}
+
+/// How a lesson names an experiment to the learner.
+fn caption_of(e: &rtclab_lessons::ExperimentBlock) -> String {
+    e.caption.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| e.id.clone())
 }
 
 fn fmt_num(v: f64) -> String {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::api::WorkloadDto;
+use crate::api::{BlockRun, WorkloadDto};
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -78,9 +78,37 @@ pub struct LessonDto {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PredictionRecord {
+    /// The latest attempt.
     pub predicted: String,
     pub measured: String,
     pub correct: bool,
+    /// Attempts scored; each needed a run of its own.
+    #[serde(default)]
+    pub attempts: u32,
+    /// The first attempt, kept whatever came after (progress files from before attempts were
+    /// counted hold only the latest, above).
+    #[serde(default)]
+    pub first: Option<Attempt>,
+    /// Whether any attempt was right.
+    #[serde(default)]
+    pub ever_correct: bool,
+}
+
+/// One scored prediction.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Attempt {
+    pub predicted: String,
+    pub measured: String,
+    pub correct: bool,
+}
+
+/// Right and wrong answers to one quiz.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Tally {
+    pub right: u32,
+    pub wrong: u32,
 }
 
 /// What the learner has done; kept across restarts.
@@ -90,7 +118,11 @@ pub struct Progress {
     pub completed: Vec<String>,
     /// Keyed `lesson/block`.
     pub predictions: BTreeMap<String, PredictionRecord>,
+    /// Whether the latest answer was right.
     pub quizzes: BTreeMap<String, bool>,
+    /// Every answer, right and wrong.
+    #[serde(default)]
+    pub quiz_answers: BTreeMap<String, Tally>,
     pub challenges: BTreeMap<String, bool>,
 }
 
@@ -104,10 +136,25 @@ pub struct CourseDto {
     /// Set when the progress file cannot be read: which file and why. It is left untouched
     /// until the learner chooses to start fresh (`reset_progress` keeps it aside).
     pub progress_problem: Option<String>,
+    /// The newest finished run of each lesson block, so each experiment keeps its own result.
+    pub runs: Vec<BlockRun>,
+    /// Predictions locked in with a run and not yet scored.
+    pub commitments: Vec<CommitmentDto>,
+}
+
+/// A prediction locked in when its experiment's run started.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CommitmentDto {
+    pub lesson: String,
+    pub id: String,
+    #[ts(type = "number")]
+    pub run_id: u64,
+    pub guess: GuessDto,
 }
 
 /// A learner's prediction: a number, or the index of a choice.
-#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct GuessDto {
     pub number: Option<f64>,
@@ -117,6 +164,9 @@ pub struct GuessDto {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct PredictionResult {
+    /// The run the prediction was scored against (the one it was locked in with).
+    #[ts(type = "number")]
+    pub run_id: u64,
     pub correct: bool,
     pub predicted: String,
     pub measured: String,

@@ -1,5 +1,6 @@
 //! The app core, driven as the doors drive it.
 
+mod course_runs;
 mod live;
 mod runs;
 mod wizard;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { leadingNumber, metricTitle, predictionFigures } from './prediction';
 
-const base = { correct: true, explanation: '' };
+const base = { run_id: 1, correct: true, explanation: '' };
 
 describe('figures of a scored prediction', () => {
   it('reads the number and its unit', () => {
