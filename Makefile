@@ -56,8 +56,9 @@ test-package: build
 
 # TypeScript for the UI, generated from Rust (the tests write them): the types (ts-rs) and
 # the client of every operation (ui/src/ipc/operations.ts).
-bindings:
-	$(CARGO) test -q --workspace --exclude rtclab-desktop --lib export_bindings
+# (The whole workspace, so the build is shared with the tests; the desktop crate needs the UI built.)
+bindings: ui
+	$(CARGO) test -q --workspace --lib export_bindings
 
 # Fails when the committed bindings differ from what the Rust types generate.
 bindings-check: bindings
@@ -70,7 +71,7 @@ test-rust:
 	else \
 		$(CARGO) test --workspace --no-fail-fast --lib --bins --tests; \
 	fi
-	# Doc tests (nextest does not run them): the operation table refuses an operation without a handler.
+	@echo "doc tests (nextest does not run them): the operation table refuses an operation without a handler"
 	$(CARGO) test -q --doc -p rtclab-app
 
 lint:

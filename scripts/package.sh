@@ -14,6 +14,13 @@ if [ "${1:-}" = "--debug" ]; then
   flags=(--debug)
 fi
 rm -f target/"$profile"/bundle/deb/*.deb
-(cd src-tauri && ../ui/node_modules/.bin/tauri build "${flags[@]}" --bundles deb --ci)
+# The binary is built like `make build` builds it (the same packages, so the same features
+# and no second compile), then the Tauri CLI bundles it.
+if [ "$profile" = debug ]; then
+  cargo build -p rtclab-cli -p rtclab-desktop
+else
+  cargo build --release -p rtclab-cli -p rtclab-desktop
+fi
+(cd src-tauri && CI=true ../ui/node_modules/.bin/tauri bundle "${flags[@]}" --bundles deb)
 deb=$(ls target/"$profile"/bundle/deb/*.deb)
 echo "package: $deb"

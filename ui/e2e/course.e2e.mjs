@@ -5,6 +5,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
 
+/** The verdict says what its outcome is: backed, a tie (and what decides instead), or not. */
+async function checkVerdict(page) {
+  const v = page.getByTestId('wiz-verdict');
+  const outcome = await v.getAttribute('data-outcome');
+  const text = (await v.textContent()) ?? '';
+  const says = { backs: /backs the recommendation/, tie: /what decides instead/, disagrees: /does not back/, no_data: /nothing to/ };
+  check(outcome in says && says[outcome].test(text), `the verdict (${outcome}) reads as one: ${text}`);
+}
+
 const serve = await startServe();
 const browser = await launchChromium();
 let failed = false;
@@ -66,6 +75,21 @@ try {
   await page.getByTestId('wiz-test').click();
   await page.getByTestId('wiz-verdict').waitFor({ timeout: 90_000 });
   await page.screenshot({ path: path.join(screenshots, 'wizard.png'), fullPage: false });
+  await checkVerdict(page);
+
+  // An email check: one update per 1,000 s. The test runs time-scaled and says so.
+  await page.getByTestId('wiz-direction').selectOption('down');
+  await page.getByTestId('wiz-clients').fill('3');
+  await page.getByTestId('wiz-rate').fill('0.001');
+  await page.getByTestId('wiz-delay').fill('60000');
+  await page.getByTestId('wiz-ask').click();
+  const changes = (await page.getByTestId('wiz-changes').textContent()) ?? '';
+  check(/faster/.test(changes), `the wizard says how it changed the workload: ${changes}`);
+  await page.getByTestId('wiz-test').click();
+  await page.getByTestId('wiz-verdict').waitFor({ timeout: 90_000 });
+  await checkVerdict(page);
+  await page.getByTestId('wiz-verdict').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'wizard-verdict.png'), fullPage: false });
 
   // Lesson 3's predictions, run in the "wrong" order: each is scored against its own run,
   // and each experiment keeps its own result table.

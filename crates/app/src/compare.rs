@@ -74,70 +74,141 @@ pub struct Measured<'a> {
     pub expected_deliveries: u64,
 }
 
+/// One plain-language finding: when it holds, read from the figures alone (never from the
+/// technique's name, so it cannot be said of a technique it is false for), and what it says.
+#[derive(Debug, Clone, Copy)]
+pub struct Rule {
+    pub id: &'static str,
+    pub holds: fn(&Measured, Option<&Workload>) -> bool,
+    pub says: fn(&Measured, Option<&Workload>) -> String,
+}
+
+/// The findings about a single technique, in the order they are said.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "empty-answers",
+        holds: |r, _| r.metrics.empty_responses > 0,
+        says: |r, _| {
+            let m = r.metrics;
+            format!(
+                "{}: {} of {} requests ({:.0} %) came back empty (204): the client asked and there was nothing new.",
+                r.technique,
+                m.empty_responses,
+                m.requests,
+                100.0 * m.empty_responses as f64 / m.requests.max(1) as f64
+            )
+        },
+    },
+    Rule {
+        id: "batched-answers",
+        holds: |r, _| {
+            let m = r.metrics;
+            let answers = m.requests.saturating_sub(m.empty_responses + m.stream_responses);
+            m.stream_responses == 0 && answers > 0 && m.delivered as f64 >= 1.5 * answers as f64
+        },
+        says: |r, _| {
+            let m = r.metrics;
+            let answers = m.requests.saturating_sub(m.empty_responses + m.stream_responses);
+            format!(
+                "{}: each answer with news carried {:.1} messages on average, so they shared one set of headers.",
+                r.technique,
+                m.delivered as f64 / answers.max(1) as f64
+            )
+        },
+    },
+    Rule {
+        id: "request-per-message",
+        holds: |r, _| {
+            let m = r.metrics;
+            m.stream_responses == 0 && m.delivered > 0 && m.requests as f64 >= 0.8 * m.delivered as f64
+        },
+        says: |r, _| {
+            let m = r.metrics;
+            format!(
+                "{} made {:.2} HTTP requests per delivered message, each a whole request and response.",
+                r.technique,
+                m.requests as f64 / m.delivered.max(1) as f64
+            )
+        },
+    },
+    Rule {
+        id: "one-stream-carries-everything",
+        holds: |r, _| {
+            let m = r.metrics;
+            m.requests > 0 && m.stream_responses == m.requests && m.delivered >= m.requests
+        },
+        says: |r, w| {
+            let m = r.metrics;
+            let per_client = match w {
+                Some(w) => format!(" ({:.1} per client)", m.requests as f64 / w.clients.max(1) as f64),
+                None => String::new(),
+            };
+            format!(
+                "{} opened {} long-lived stream(s){per_client} and every message rode on them: no request per message.",
+                r.technique, m.requests
+            )
+        },
+    },
+    Rule {
+        id: "waits-for-the-next-poll",
+        holds: |r, w| {
+            let Some(w) = w else { return false };
+            let m = r.metrics;
+            let half = w.poll_interval.as_secs_f64() * 1000.0 / 2.0;
+            m.stream_responses == 0
+                && m.empty_responses > 0
+                && m.delivered > 0
+                && (0.5 * half..=1.5 * half).contains(&m.latency_ms.p50)
+        },
+        says: |r, w| {
+            format!(
+                "{}: a message waits for the next poll, so the median delay ({} ms) is about half the {:?} interval.",
+                r.technique,
+                ms(r.metrics.latency_ms.p50),
+                w.map(|w| w.poll_interval).unwrap_or_default()
+            )
+        },
+    },
+    Rule {
+        id: "cost-and-delay",
+        holds: |r, _| r.metrics.delivered > 0,
+        says: |r, _| {
+            let m = r.metrics;
+            format!(
+                "{}: {:.0} B on the wire per delivered message, {:.0} % of it headers and framing; median delay {} ms.",
+                r.technique,
+                m.bytes_per_message,
+                100.0 * m.header_bytes as f64 / m.bytes_on_wire.max(1) as f64,
+                ms(m.latency_ms.p50)
+            )
+        },
+    },
+    Rule {
+        id: "short-of-expected",
+        holds: |r, _| r.expected_deliveries > 0 && r.metrics.delivered < r.expected_deliveries,
+        says: |r, _| {
+            format!(
+                "{} delivered {} of {} messages before the run ended.",
+                r.technique, r.metrics.delivered, r.expected_deliveries
+            )
+        },
+    },
+];
+
 /// Findings of measured techniques; `workload` is `None` for an imported trace, whose
 /// workload is not known (then nothing is said that would need it).
 pub fn findings_of(runs: &[Measured], workload: Option<&Workload>) -> Vec<String> {
     let mut f = Vec::new();
     for r in runs {
-        let m = &r.metrics;
-        let per_msg = if m.delivered > 0 { m.requests as f64 / m.delivered as f64 } else { 0.0 };
-        let line = match r.technique {
-            Technique::Polling => {
-                let empty = if m.requests > 0 { 100.0 * m.empty_responses as f64 / m.requests as f64 } else { 0.0 };
-                let full = m.requests.saturating_sub(m.empty_responses).max(1);
-                let mut line = format!(
-                    "polling asked {} times for {} deliveries; {:.0}% of the answers were empty (204) and each \
-                     other answer carried {:.1} messages.",
-                    m.requests,
-                    m.delivered,
-                    empty,
-                    m.delivered as f64 / full as f64,
-                );
-                if let Some(w) = workload {
-                    line += &format!(
-                        " A message waits for the next poll, so the median delay ({} ms) is about half the {:?} \
-                         interval.",
-                        ms(m.latency_ms.p50),
-                        w.poll_interval
-                    );
-                }
-                line
+        for rule in RULES {
+            if (rule.holds)(r, workload) {
+                f.push((rule.says)(r, workload));
             }
-            Technique::LongPolling => format!(
-                "long polling made {:.2} requests per delivered message and held up to {} connections open \
-                 waiting for news; median delay {} ms.",
-                per_msg,
-                m.peak_connections,
-                ms(m.latency_ms.p50)
-            ),
-            Technique::Sse => format!(
-                "SSE opened {} for the whole run and pushed each message as one event; \
-                 {:.0} B on the wire per message, median delay {} ms.",
-                match workload {
-                    Some(w) => format!("{:.1} request(s) per client", m.requests as f64 / w.clients.max(1) as f64),
-                    None => format!("{} request(s)", m.requests),
-                },
-                m.bytes_per_message,
-                ms(m.latency_ms.p50)
-            ),
-            Technique::Websocket => format!(
-                "WebSocket upgraded one connection per client ({} handshake request(s) in all) and then sent bare \
-                 frames: {:.0} B on the wire per message, median delay {} ms.",
-                m.requests,
-                m.bytes_per_message,
-                ms(m.latency_ms.p50)
-            ),
-        };
-        f.push(line);
+        }
     }
-    let cheapest = runs
-        .iter()
-        .filter(|r| r.metrics.delivered > 0)
-        .min_by(|a, b| a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message));
-    let dearest = runs
-        .iter()
-        .filter(|r| r.metrics.delivered > 0)
-        .max_by(|a, b| a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message));
+    let delivered: Vec<&Measured> = runs.iter().filter(|r| r.metrics.delivered > 0).collect();
+    let cheapest = delivered.iter().min_by(|a, b| a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message));
+    let dearest = delivered.iter().max_by(|a, b| a.metrics.bytes_per_message.total_cmp(&b.metrics.bytes_per_message));
     if let (Some(lo), Some(hi)) = (cheapest, dearest)
         && lo.technique != hi.technique
         && lo.metrics.bytes_per_message > 0.0
@@ -148,14 +219,6 @@ pub fn findings_of(runs: &[Measured], workload: Option<&Workload>) -> Vec<String
             hi.metrics.bytes_per_message / lo.metrics.bytes_per_message,
             lo.technique
         ));
-    }
-    for r in runs {
-        if r.expected_deliveries > 0 && r.metrics.delivered < r.expected_deliveries {
-            f.push(format!(
-                "{} delivered {} of {} messages before the run ended.",
-                r.technique, r.metrics.delivered, r.expected_deliveries
-            ));
-        }
     }
     f
 }

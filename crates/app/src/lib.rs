@@ -104,4 +104,10 @@ impl ops::Api for App {
     fn recommend(&self, input: learn::WizardInput) -> Result<learn::WizardAnswer, LabError> {
         self.learn.recommend(&input)
     }
+    fn test_recommendation(&self, input: learn::WizardInput) -> Result<api::RunStatus, LabError> {
+        self.learn.test_recommendation(&self.lab, &input)
+    }
+    fn wizard_verdict(&self, input: learn::WizardInput) -> Result<learn::verdict::WizardVerdict, LabError> {
+        self.learn.wizard_verdict(&self.lab, &input)
+    }
 }

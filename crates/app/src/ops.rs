@@ -21,6 +21,7 @@ pub use ts_rs::TS;
 
 use crate::api::{Catalog, EventPage, RunStatus, StartRun};
 use crate::error::LabError;
+use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
 use crate::learn::{WizardAnswer, WizardInput};
 
@@ -134,6 +135,10 @@ operations! {
     reset_progress(()) -> Progress;
     /// Walks the decision tree for the learner's workload.
     recommend(WizardInput) -> WizardAnswer;
+    /// Measures the recommendation against its runners-up on the learner's workload.
+    test_recommendation(WizardInput) -> RunStatus;
+    /// Whether the finished test backs the recommendation, beyond noise and at the learner's budget.
+    wizard_verdict(WizardInput) -> WizardVerdict;
 }
 
 /// An operation's name and the TypeScript names of its request and response.

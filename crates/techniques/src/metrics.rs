@@ -34,6 +34,10 @@ pub struct Metrics {
     /// Responses that carried no message (HTTP 204).
     #[ts(type = "number")]
     pub empty_responses: u64,
+    /// Responses that stayed open to carry many messages: event streams and WebSocket
+    /// upgrades (101).
+    #[ts(type = "number")]
+    pub stream_responses: u64,
     #[ts(type = "number")]
     pub bytes_on_wire: u64,
     #[ts(type = "number")]
@@ -115,6 +119,9 @@ impl Accumulator {
             }
             EventKind::HttpRequest { .. } => m.requests += 1,
             EventKind::HttpResponse { status: 204, .. } => m.empty_responses += 1,
+            EventKind::HttpResponse { status: 101, .. } | EventKind::HttpResponse { streaming: true, .. } => {
+                m.stream_responses += 1
+            }
             EventKind::TcpOpen { .. } => {
                 m.connections_opened += 1;
                 self.open += 1;

@@ -12,7 +12,12 @@ duplicates: number, requests: number,
 /**
  * Responses that carried no message (HTTP 204).
  */
-empty_responses: number, bytes_on_wire: number, header_bytes: number, payload_bytes: number, 
+empty_responses: number, 
+/**
+ * Responses that stayed open to carry many messages: event streams and WebSocket
+ * upgrades (101).
+ */
+stream_responses: number, bytes_on_wire: number, header_bytes: number, payload_bytes: number, 
 /**
  * Bytes on the wire per delivered message (0 when nothing was delivered).
  */

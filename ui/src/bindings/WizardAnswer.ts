@@ -12,6 +12,14 @@ runnable: boolean, reasons: Array<string>, note: string | null, path: Array<Wiza
  */
 compare: Array<string>, 
 /**
- * The learner's workload, shortened to a safe run.
+ * The learner's workload as the lab runs it (short, bounded, time-scaled if needed).
  */
-workload: WorkloadDto, };
+workload: WorkloadDto, 
+/**
+ * How many times faster than described the run goes (1: real time).
+ */
+time_scale: number, 
+/**
+ * Every way the run differs from the description, each with its reason.
+ */
+changes: Array<string>, };

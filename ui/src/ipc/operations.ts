@@ -21,6 +21,7 @@ import type { StartRun } from '../bindings/StartRun';
 import type { TraceSince } from '../bindings/TraceSince';
 import type { WizardAnswer } from '../bindings/WizardAnswer';
 import type { WizardInput } from '../bindings/WizardInput';
+import type { WizardVerdict } from '../bindings/WizardVerdict';
 
 /** Every operation: its request and response types. */
 export interface Operations {
@@ -41,6 +42,8 @@ export interface Operations {
   complete_lesson: { request: LessonRef; response: Progress };
   reset_progress: { request: null; response: Progress };
   recommend: { request: WizardInput; response: WizardAnswer };
+  test_recommendation: { request: WizardInput; response: RunStatus };
+  wizard_verdict: { request: WizardInput; response: WizardVerdict };
 }
 
 export type OperationName = keyof Operations;
@@ -63,6 +66,8 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'complete_lesson',
   'reset_progress',
   'recommend',
+  'test_recommendation',
+  'wizard_verdict',
 ];
 
 /** Carries one operation to the lab and back; rejects with a `LabError`. */
@@ -104,6 +109,10 @@ export interface OperationMethods {
   resetProgress(): Promise<Progress>;
   /** Walks the decision tree for the learner's workload. */
   recommend(request: WizardInput): Promise<WizardAnswer>;
+  /** Measures the recommendation against its runners-up on the learner's workload. */
+  testRecommendation(request: WizardInput): Promise<RunStatus>;
+  /** Whether the finished test backs the recommendation, beyond noise and at the learner's budget. */
+  wizardVerdict(request: WizardInput): Promise<WizardVerdict>;
 }
 
 /** The methods, each carried by `call`. */
@@ -126,5 +135,7 @@ export function operationMethods(call: Call): OperationMethods {
     completeLesson: (request) => call('complete_lesson', request),
     resetProgress: () => call('reset_progress', null),
     recommend: (request) => call('recommend', request),
+    testRecommendation: (request) => call('test_recommendation', request),
+    wizardVerdict: (request) => call('wizard_verdict', request),
   };
 }

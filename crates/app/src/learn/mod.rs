@@ -4,9 +4,11 @@
 //!
 //! - [`types`]: what crosses the door (ts-rs exported).
 //! - [`progress`]: the progress file (atomic writes, an unreadable file never overwritten).
+//! - [`verdict`]: whether the wizard's live test backs its recommendation, beyond noise.
 
 pub mod progress;
 pub mod types;
+pub mod verdict;
 
 pub use progress::{ProgressStore, default_data_dir};
 pub use types::*;
@@ -199,6 +201,7 @@ impl Learn {
                 measured: format!("{} {unit}", fmt_num(*measured)),
                 explanation: explanation.clone(),
                 detail: vec![format!("Counted as right within ±{:.0}% of the measurement.", tolerance * 100.0)],
+                figures: PredictionFigures::Number { measured: *measured, guess: *predicted, unit: unit.clone() },
             },
             PredictionOutcome::Choice { predicted, best, ranking, metric, correct, explanation } => PredictionResult {
                 run_id: run.run_id,
@@ -206,7 +209,16 @@ impl Learn {
                 predicted: predicted.to_string(),
                 measured: best.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" / "),
                 explanation: explanation.clone(),
-                detail: ranking.iter().map(|(t, v)| format!("{t}: {metric} = {}", fmt_num(*v))).collect(),
+                detail: ranking.iter().map(|(t, v)| format!("{t}: {} {}", fmt_num(*v), metric.about())).collect(),
+                figures: PredictionFigures::Choice {
+                    metric: metric.about().to_owned(),
+                    values: ranking
+                        .iter()
+                        .map(|(t, v)| TechniqueValue { technique: t.to_string(), value: *v })
+                        .collect(),
+                    picked: predicted.to_string(),
+                    best: best.iter().map(|t| t.to_string()).collect(),
+                },
             },
         };
         let attempt =
@@ -315,6 +327,31 @@ impl Learn {
     }
 
     /// The decision tree's answer for a described workload.
+    /// Runs the wizard's side-by-side test of its answer on the learner's workload (as
+    /// planned: scaled and bounded, every change said in the answer).
+    pub fn test_recommendation(&self, lab: &Lab, input: &WizardInput) -> Result<RunStatus, LabError> {
+        let answer = self.recommend(input)?;
+        if answer.compare.len() < 2 {
+            return Err(LabError::BadRequest(format!("there is nothing to measure {} against", answer.technique)));
+        }
+        lab.start_from(StartRun { techniques: answer.compare, workload: answer.workload }, Some(wizard_origin()))
+    }
+
+    /// Whether the finished test of this very answer backs it.
+    pub fn wizard_verdict(&self, lab: &Lab, input: &WizardInput) -> Result<verdict::WizardVerdict, LabError> {
+        let answer = self.recommend(input)?;
+        let run = lab
+            .block_run(&wizard_origin())
+            .filter(|r| r.workload == answer.workload && r.techniques == answer.compare)
+            .ok_or_else(|| LabError::Conflict("test this answer live first, and let the run finish".into()))?;
+        let budget = verdict::Budget {
+            delay_ms: input.acceptable_delay_ms as f64,
+            time_scale: answer.time_scale,
+            both_ways: input.direction != "down",
+        };
+        Ok(verdict::verdict(&answer.technique, &run.results, budget))
+    }
+
     pub fn recommend(&self, input: &WizardInput) -> Result<WizardAnswer, LabError> {
         let course = self.lessons.load();
         let tree = course.tree.as_ref().ok_or_else(|| {
@@ -335,7 +372,7 @@ impl Learn {
             acceptable_delay_ms: input.acceptable_delay_ms,
         };
         let r = rtclab_lessons::recommend(tree, &d);
-        let w = rtclab_lessons::tree::comparison_workload(&d);
+        let plan = rtclab_lessons::tree::comparison_plan(&d);
         Ok(WizardAnswer {
             technique: r.technique.as_str().to_owned(),
             runnable: r.technique.runnable().is_some(),
@@ -354,9 +391,16 @@ impl Learn {
                 })
                 .collect(),
             compare: r.techniques_to_compare().iter().map(|t| t.to_string()).collect(),
-            workload: WorkloadDto::from(&w),
+            workload: WorkloadDto::from(&plan.workload),
+            time_scale: plan.time_scale,
+            changes: plan.changes,
         })
     }
+}
+
+/// The wizard's test runs are kept like a lesson block's.
+fn wizard_origin() -> RunOrigin {
+    RunOrigin { lesson: "(wizard)".into(), block: "test".into() }
 }
 
 fn mark_done(p: &mut Progress, lesson: &str) {

@@ -173,6 +173,34 @@ pub struct PredictionResult {
     pub explanation: String,
     /// Extra lines: the ranking of the techniques, the tolerance.
     pub detail: Vec<String>,
+    /// The figures behind the score, for a chart.
+    pub figures: PredictionFigures,
+}
+
+/// The figures a scored prediction was judged on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PredictionFigures {
+    Number {
+        measured: f64,
+        guess: f64,
+        unit: String,
+    },
+    Choice {
+        /// What the techniques were ranked by, in words.
+        metric: String,
+        values: Vec<TechniqueValue>,
+        picked: String,
+        best: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TechniqueValue {
+    pub technique: String,
+    pub value: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
@@ -233,6 +261,10 @@ pub struct WizardAnswer {
     pub path: Vec<WizardStep>,
     /// The recommendation and its runners-up that can run, for the side-by-side test.
     pub compare: Vec<String>,
-    /// The learner's workload, shortened to a safe run.
+    /// The learner's workload as the lab runs it (short, bounded, time-scaled if needed).
     pub workload: WorkloadDto,
+    /// How many times faster than described the run goes (1: real time).
+    pub time_scale: f64,
+    /// Every way the run differs from the description, each with its reason.
+    pub changes: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! The app core, driven as the doors drive it.
 
 mod course_runs;
+mod findings;
 mod live;
 mod runs;
 mod wizard;

@@ -22,7 +22,7 @@ pub mod rule;
 pub mod workload;
 
 pub use rule::Rule;
-pub use workload::comparison_workload;
+pub use workload::{ComparisonPlan, comparison_plan, comparison_workload};
 
 /// Who sends, in a described workload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

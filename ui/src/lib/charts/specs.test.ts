@@ -97,14 +97,14 @@ describe('chart specs', () => {
   it('labels the picked technique’s bar of a choice', () => {
     const spec = predictionSpec({
       kind: 'choice',
-      metric: 'bytes_per_message',
+      metric: 'bytes on the wire per delivered message',
       values: [{ technique: 'polling', value: 516 }, { technique: 'websocket', value: 154 }],
       picked: 'websocket',
       best: ['polling'],
     });
     const b = spec.build(THEME, [true, true]);
     expect(ticks(b.opts, 0, [0, 1])).toEqual(['polling', 'websocket\n(your pick)']);
-    expect(spec.yTitle).toBe('bytes per delivered message (B)');
+    expect(spec.yTitle).toBe('bytes on the wire per delivered message');
     expect(b.readout(0)).toEqual({ title: '', values: ['516', null] });
     expect(choiceLabel('sse', 'sse')).toBe('sse\n(your pick)');
   });

@@ -17,6 +17,7 @@ export function result(technique: string, over: Partial<TechniqueResult> & { m?:
       duplicates: 0,
       requests: 0,
       empty_responses: 0,
+      stream_responses: 0,
       bytes_on_wire: 0,
       header_bytes: 0,
       payload_bytes: 0,
