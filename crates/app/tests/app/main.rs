@@ -4,4 +4,5 @@ mod course_runs;
 mod findings;
 mod live;
 mod runs;
+mod text;
 mod wizard;

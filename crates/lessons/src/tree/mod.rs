@@ -263,17 +263,10 @@ pub fn recommend(tree: &DecisionTree, d: &WorkloadDescription) -> Recommendation
         let failing = q.yes_if.iter().find(|r| !r.holds(d));
         let (answer, why, next) = match failing {
             None => {
-                let why = q
-                    .yes_if
-                    .iter()
-                    .map(|r| format!("{} is {}, so `{r}` holds", r.field.name(), r.observed(d)))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let why = q.yes_if.iter().map(|r| r.why(d)).collect::<Vec<_>>().join("; ");
                 (Answer::Yes, why, q.yes.as_str())
             }
-            Some(r) => {
-                (Answer::No, format!("{} is {}, so `{r}` does not hold", r.field.name(), r.observed(d)), q.no.as_str())
-            }
+            Some(r) => (Answer::No, r.why(d), q.no.as_str()),
         };
         path.push(Step { node: q.id.clone(), question: q.question.clone(), answer, why });
         node = next;

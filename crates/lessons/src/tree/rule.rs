@@ -43,6 +43,17 @@ impl Field {
         }
     }
 
+    /// The field in a learner's words, with its unit.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::UpdatesPerSecondPerClient => "updates per second per client",
+            Field::Direction => "who sends",
+            Field::Clients => "clients",
+            Field::PayloadBytes => "payload (bytes)",
+            Field::AcceptableDelayMs => "acceptable delay (ms)",
+        }
+    }
+
     fn number(self, d: &WorkloadDescription) -> f64 {
         match self {
             Field::UpdatesPerSecondPerClient => d.updates_per_second_per_client,
@@ -78,16 +89,53 @@ impl Rule {
         }
     }
 
+    /// The rule in words: "acceptable delay (ms) at least 30000", "who sends: down".
+    pub fn in_words(&self) -> String {
+        match self.value {
+            RuleValue::Flow(v) => format!("{} is {}", self.field.label(), v.as_str()),
+            RuleValue::Number(v) => {
+                let op = match self.op {
+                    Op::Ge => "at least",
+                    Op::Le => "at most",
+                    Op::Eq => "exactly",
+                    Op::Lt => "below",
+                    Op::Gt => "above",
+                };
+                format!("{} {op} {}", self.field.label(), number(v))
+            }
+        }
+    }
+
+    /// Why a question was answered as it was, in words: "acceptable delay (ms) is 60000,
+    /// at least 30000, so yes"; "who sends is down, not both, so no".
+    pub fn why(&self, d: &WorkloadDescription) -> String {
+        let held = self.holds(d);
+        let answer = if held { "yes" } else { "no" };
+        match self.value {
+            RuleValue::Flow(v) if held => format!("{} is {}, so {answer}", self.field.label(), v.as_str()),
+            RuleValue::Flow(v) => {
+                format!("{} is {}, not {}, so {answer}", self.field.label(), self.observed(d), v.as_str())
+            }
+            RuleValue::Number(_) => {
+                let words = self.in_words();
+                let wanted = words.strip_prefix(self.field.label()).unwrap_or(&words).trim_start();
+                let not = if held { "" } else { "not " };
+                format!("{} is {}, {not}{wanted}, so {answer}", self.field.label(), self.observed(d))
+            }
+        }
+    }
+
     /// The described value of the rule's field, as text.
     pub fn observed(&self, d: &WorkloadDescription) -> String {
         match self.field {
             Field::Direction => d.direction.as_str().to_owned(),
-            f => {
-                let v = f.number(d);
-                if v == v.trunc() { format!("{v:.0}") } else { format!("{v:.4}").trim_end_matches('0').to_owned() }
-            }
+            f => number(f.number(d)),
         }
     }
+}
+
+fn number(v: f64) -> String {
+    if v == v.trunc() { format!("{v:.0}") } else { format!("{v:.4}").trim_end_matches('0').to_owned() }
 }
 
 impl FromStr for Rule {
