@@ -98,8 +98,8 @@ pub fn comparison_plan(d: &WorkloadDescription) -> ComparisonPlan {
         changes.push(format!(
             "Time runs {}× faster: {} updates at one every {} would take {}, so the lab sends them within {} s. The \
              poll interval and the long-poll timeout are shortened by the same factor, so the empty polls and timeouts \
-             between two updates are all there; delays measured here are multiplied back by {} before they are \
-             compared with your budget.",
+             between two updates are all there; the waits measured here (not the machine's own processing) are \
+             multiplied back by {} before they are compared with your budget.",
             fmt(time_scale),
             UPDATES_SHOWN,
             human(1.0 / rate),
