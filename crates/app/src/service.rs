@@ -102,11 +102,12 @@ impl Lab {
     /// The current status, with fresh event counters.
     pub fn status(&self) -> RunStatus {
         let mut s = self.inner.status.borrow().clone();
+        // The live figures and the recorder they read change together (see `replace_trace`).
+        let mut live = self.inner.live.lock().unwrap_or_else(|p| p.into_inner());
         let recorder = self.recorder();
         let stats = recorder.stats();
         s.events = stats.recorded;
         s.evicted = stats.evicted;
-        let mut live = self.inner.live.lock().unwrap_or_else(|p| p.into_inner());
         live.catch_up(&recorder);
         s.live = live.metrics();
         s
@@ -120,7 +121,8 @@ impl Lab {
 
     /// Points the trace at a new recorder, with fresh live figures.
     fn replace_trace(&self, recorder: Recorder) {
-        *self.inner.live.lock().unwrap_or_else(|p| p.into_inner()) = LiveFigures::default();
+        let mut live = self.inner.live.lock().unwrap_or_else(|p| p.into_inner());
+        *live = LiveFigures::default();
         self.inner.trace.send_replace(recorder);
     }
 

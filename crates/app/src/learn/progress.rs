@@ -26,7 +26,7 @@ pub fn default_data_dir() -> PathBuf {
 
 /// Why the progress file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("your progress file {} cannot be read: {reason}; it has been left untouched", file.display())]
+#[error("Your progress file {} cannot be read: {reason}; it has been left untouched", file.display())]
 pub struct BrokenProgress {
     pub file: PathBuf,
     pub reason: String,
