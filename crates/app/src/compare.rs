@@ -103,16 +103,14 @@ pub const RULES: &[Rule] = &[
         id: "batched-answers",
         holds: |r, _| {
             let m = r.metrics;
-            let answers = m.requests.saturating_sub(m.empty_responses + m.stream_responses);
+            let answers = answers_with_news(m);
             m.stream_responses == 0 && answers > 0 && m.delivered as f64 >= 1.5 * answers as f64
         },
         says: |r, _| {
-            let m = r.metrics;
-            let answers = m.requests.saturating_sub(m.empty_responses + m.stream_responses);
             format!(
                 "{}: each answer with news carried {:.1} messages on average, so they shared one set of headers.",
                 r.technique,
-                m.delivered as f64 / answers.max(1) as f64
+                r.metrics.delivered as f64 / answers_with_news(r.metrics).max(1) as f64
             )
         },
     },
@@ -194,6 +192,11 @@ pub const RULES: &[Rule] = &[
         },
     },
 ];
+
+/// Responses that carried messages: neither empty nor a stream.
+fn answers_with_news(m: &rtclab_techniques::Metrics) -> u64 {
+    m.requests.saturating_sub(m.empty_responses + m.stream_responses)
+}
 
 /// Findings of measured techniques; `workload` is `None` for an imported trace, whose
 /// workload is not known (then nothing is said that would need it).

@@ -121,3 +121,14 @@ export function baseOptions(): Pick<uPlot.Options, 'legend' | 'cursor' | 'select
 export function techniqueSwatch(cssVar: string): string {
   return `var(${cssVar})`;
 }
+
+/** One line series per technique, in its colour, hidden where the legend turned it off. */
+export function techniqueLines(
+  theme: ChartTheme,
+  techniques: readonly string[],
+  shown: readonly boolean[],
+  paths: uPlot.Series.PathBuilder,
+  points: (colour: string) => uPlot.Series.Points,
+): uPlot.Series[] {
+  return techniques.map((t, i) => ({ label: t, show: shown[i] ?? true, stroke: theme.colour(t), width: 2, paths, points: points(theme.colour(t)) }));
+}

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import type { TechniqueResult } from '../../types';
 import { formatMs } from '../format';
 import { logTicks, tickNumber, tickPercent } from './axis';
-import { axis, baseOptions, type ChartSpec, type Readout, techniqueSwatch, xAxisSize, yAxisSize } from './base';
+import { axis, baseOptions, type ChartSpec, type Readout, techniqueLines, techniqueSwatch, xAxisSize, yAxisSize } from './base';
 import { techniqueVar } from './colour';
 import { type CdfData, cdfData } from './series';
 
@@ -66,15 +66,8 @@ export function latencySpec(results: TechniqueResult[], log: boolean): ChartSpec
         ],
         series: [
           {},
-          ...d.techniques.map((t, i) => ({
-            label: t,
-            show: shown[i] ?? true,
-            stroke: theme.colour(t),
-            width: 2,
-            // The CDF steps: a technique keeps its share until its next delivery.
-            paths: uPlot.paths.stepped!({ align: 1 }),
-            points: { show: false },
-          })),
+          // The CDF steps: a technique keeps its share until its next delivery.
+          ...techniqueLines(theme, d.techniques, shown, uPlot.paths.stepped!({ align: 1 }), () => ({ show: false })),
         ],
       };
       return { opts, data: [d.x, ...d.shares], readout: (idx) => latencyReadout(d, idx, shown) };

@@ -3,7 +3,7 @@ import uPlot from 'uplot';
 import type { TechniqueResult } from '../../types';
 import { formatCount } from '../format';
 import { tickNumber, WHOLE_STEPS } from './axis';
-import { axis, baseOptions, type ChartSpec, type Readout, techniqueSwatch, xAxisSize, yAxisSize } from './base';
+import { axis, baseOptions, type ChartSpec, type Readout, techniqueLines, techniqueSwatch, xAxisSize, yAxisSize } from './base';
 import { techniqueVar } from './colour';
 import { type RpsData, rpsData } from './series';
 
@@ -47,14 +47,7 @@ export function rpsSpec(results: TechniqueResult[]): ChartSpec {
         ],
         series: [
           {},
-          ...d.techniques.map((t, i) => ({
-            label: t,
-            show: shown[i] ?? true,
-            stroke: theme.colour(t),
-            width: 2,
-            paths: uPlot.paths.linear!(),
-            points: { show: true, size: 6, fill: theme.colour(t) },
-          })),
+          ...techniqueLines(theme, d.techniques, shown, uPlot.paths.linear!(), (fill) => ({ show: true, size: 6, fill })),
         ],
       };
       return { opts, data: [d.x, ...d.counts], readout: (idx) => rpsReadout(d, idx, shown) };
