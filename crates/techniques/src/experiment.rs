@@ -148,6 +148,11 @@ impl Experiment {
         let counters = Arc::new(ByteCounters::default());
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut rng = StdRng::seed_from_u64(w.seed);
+        // Poll phases are spread evenly over one interval from a seeded offset. Messages are
+        // published on a fixed schedule, so each client's delay repeats message after
+        // message; random phases would make the median of a handful of clients a lottery
+        // (and shift with scheduling), while even spacing samples the whole interval.
+        let phase_offset = rng.random::<f64>();
         let mut clients = JoinSet::new();
         let mut publishers: Vec<mpsc::UnboundedSender<PublishCmd>> = Vec::new();
         for id in 0..w.clients {
@@ -168,7 +173,7 @@ impl Experiment {
             } else {
                 None
             };
-            let phase = w.poll_interval.mul_f64(rng.random::<f64>());
+            let phase = w.poll_interval.mul_f64((f64::from(id) + phase_offset) / f64::from(w.clients));
             spawn_client(&mut clients, self.technique, w, ctx, rx, phase);
         }
         // Streaming techniques must be subscribed before the first publish, or a fresh
