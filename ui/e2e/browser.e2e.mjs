@@ -1,6 +1,7 @@
 // Browser end-to-end: the UI served by `rtc-lab serve`, driven in Debian's Chromium.
 // Runs a WebSocket experiment, finds the 101 handshake and data frames, reads a client
-// frame's opcode and mask key in the inspector, exports HAR and checks its structure, and
+// frame's opcode and mask key in the inspector, follows a delivery's message path (publish →
+// frame → delivery), exports HAR and checks its structure, and
 // takes the screenshots used in the docs. Compares the four techniques and checks the
 // page's own charts: drawn, axis text readable, a readout on hover, legend toggles.
 // Fails on any console error or warning.
@@ -61,6 +62,19 @@ try {
   check(/^[0-9a-f]{2}( [0-9a-f]{2}){3}$/.test(maskKey ?? ''), `a 4-byte masking key, got ${maskKey}`);
   await page.screenshot({ path: path.join(screenshots, 'inspector.png') });
   await page.getByTestId('filter-actor').selectOption('');
+
+  // A delivery's message path: its publish, the server frame that carried it, itself.
+  await page.getByTestId('filter-kind').selectOption('message_delivered');
+  await page.getByTestId('event-row').first().click();
+  const hop = page.getByTestId('inspector-message-path').first();
+  const text = async (id) => (await hop.getByTestId(id).textContent()) ?? '';
+  check((await text('inspector-path-publish')).includes('published'), 'the path starts at the publish');
+  check((await text('inspector-path-carrier')).includes('WS frame'), `carried by a frame, got ${await text('inspector-path-carrier')}`);
+  check((await text('inspector-path-delivery')).includes('delivered'), 'the path ends at the delivery');
+  await page.screenshot({ path: path.join(screenshots, 'message-path.png') });
+  await hop.getByTestId('inspector-path-carrier').click();
+  check((await page.getByTestId('inspector-opcode').textContent())?.startsWith('1 (text'), 'the carrier is a text frame');
+  check((await page.getByTestId('inspector-message-path').count()) >= 1, 'the frame lists the message it carried');
   await page.getByTestId('filter-kind').selectOption('');
 
   // HAR export: a download whose structure devtools can read.

@@ -109,7 +109,7 @@ impl Accumulator {
         }
         match &e.kind {
             EventKind::MessagePublished { .. } => m.published += 1,
-            EventKind::MessageDelivered { msg_id, latency_ns } => {
+            EventKind::MessageDelivered { msg_id, latency_ns, .. } => {
                 if self.seen.insert((e.actor, *msg_id)) {
                     m.delivered += 1;
                     self.latencies.push(*latency_ns as f64 / 1e6);
@@ -257,7 +257,7 @@ mod tests {
         r.record(NewEvent::new(&x, Actor::Server, kind(204)).conn(1, Dir::ServerToClient).bytes(30, 0));
         r.record(NewEvent::new(&x, Actor::Server, kind(200)).conn(1, Dir::ServerToClient).bytes(30, 20));
         for _ in 0..2 {
-            let d = EventKind::MessageDelivered { msg_id: 1, latency_ns: 2_000_000 };
+            let d = EventKind::MessageDelivered { msg_id: 1, latency_ns: 2_000_000, published: None };
             r.record(NewEvent::new(&x, Actor::Client(0), d));
         }
         let snap = r.snapshot();

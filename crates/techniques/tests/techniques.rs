@@ -143,3 +143,64 @@ async fn invalid_workloads_are_refused_before_anything_starts() {
     assert!(err.to_string().contains("--clients"), "{err}");
     assert_eq!(r.stats().recorded, 0);
 }
+
+/// The text a carrier event put on the wire, when its preview holds all of it.
+fn carried_text(kind: &EventKind) -> Option<&str> {
+    fn whole(p: &rtclab_trace::Preview) -> Option<&str> {
+        if p.truncated { None } else { p.text.as_deref() }
+    }
+    match kind {
+        EventKind::HttpResponse { body, .. } => whole(body),
+        EventKind::SseEvent { data, .. } => Some(data),
+        EventKind::WsFrame { payload, .. } => whole(payload),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_delivery_links_to_the_wire_event_that_carried_it_and_that_to_the_publish() {
+    for direction in [rtclab_techniques::Direction::Down, rtclab_techniques::Direction::Both] {
+        for t in Technique::ALL {
+            let r = Recorder::new();
+            let w = Workload { direction, ..small(3, 10.0, 1.0) };
+            let rep = Experiment::new(t, w).run(&r, &quiet).await.unwrap();
+            let events = events_of(&r, t.as_str());
+            let by_seq = |seq: Option<u64>| seq.and_then(|s| events.iter().find(|e| e.seq == s));
+            let mut checked = 0;
+            for d in &events {
+                let EventKind::MessageDelivered { msg_id, published, .. } = d.kind else { continue };
+                let what = format!("{t} ({direction:?}) delivery #{} of message {msg_id}", d.seq);
+                let publish = by_seq(published).unwrap_or_else(|| panic!("{what}: no publish"));
+                assert!(
+                    matches!(publish.kind, EventKind::MessagePublished { msg_id: m, .. } if m == msg_id),
+                    "{what}: published points at {publish:?}"
+                );
+                let carrier = by_seq(d.parent).unwrap_or_else(|| panic!("{what}: no carrier"));
+                let right_kind = match t {
+                    Technique::Polling | Technique::LongPolling => {
+                        matches!(carrier.kind, EventKind::HttpResponse { status: 200, .. })
+                    }
+                    Technique::Sse => matches!(carrier.kind, EventKind::SseEvent { dispatched: true, .. }),
+                    Technique::Websocket => matches!(carrier.kind, EventKind::WsFrame { opcode: 1, .. }),
+                };
+                assert!(right_kind, "{what}: carried by {:?}", carrier.kind);
+                assert_eq!(carrier.dir, Some(rtclab_trace::Dir::ServerToClient), "{what}");
+                let opened_by = events
+                    .iter()
+                    .find(|e| e.conn == carrier.conn && matches!(e.kind, EventKind::TcpOpen { .. }))
+                    .map(|e| e.actor);
+                assert_eq!(opened_by, Some(d.actor), "{what}: carried on another client's connection");
+                assert!(publish.t_ns <= carrier.t_ns && carrier.t_ns <= d.t_ns, "{what}: out of order");
+                if let Some(text) = carried_text(&carrier.kind) {
+                    assert!(text.contains(&format!("\"id\":{msg_id},")), "{what}: the carrier holds {text}");
+                }
+                if matches!(carrier.kind, EventKind::HttpResponse { .. }) {
+                    let req = by_seq(carrier.parent).unwrap_or_else(|| panic!("{what}: response without request"));
+                    assert!(matches!(req.kind, EventKind::HttpRequest { .. }) && req.conn == carrier.conn, "{what}");
+                }
+                checked += 1;
+            }
+            assert_eq!(checked, rep.expected_deliveries, "{t} ({direction:?}): every delivery checked");
+        }
+    }
+}

@@ -80,7 +80,7 @@ pub fn summary(e: &TraceEvent) -> String {
             s
         }
         EventKind::MessagePublished { msg_id, size } => format!("published message {msg_id} ({size} B)"),
-        EventKind::MessageDelivered { msg_id, latency_ns } => {
+        EventKind::MessageDelivered { msg_id, latency_ns, .. } => {
             format!("received message {msg_id} after {:.3} ms", *latency_ns as f64 / 1e6)
         }
         EventKind::ProtocolError { protocol, offset, message } => {

@@ -236,12 +236,18 @@ pub enum EventKind {
         #[ts(type = "number")]
         size: u64,
     },
-    /// A client received a message; `latency_ns` is receipt time minus publish time.
+    /// A client received a message; `latency_ns` is receipt time minus publish time. The
+    /// event's `parent` is the wire event that carried the message (HTTP response, SSE event,
+    /// WebSocket frame); `published` is the `message_published` event it came from.
     MessageDelivered {
         #[ts(type = "number")]
         msg_id: u64,
         #[ts(type = "number")]
         latency_ns: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[ts(optional)]
+        #[ts(type = "number")]
+        published: Option<u64>,
     },
     /// A decoder met bytes that break the protocol. `offset` counts bytes from the start of
     /// this connection's direction.
@@ -300,7 +306,8 @@ pub struct TraceEvent {
     pub kind: EventKind,
     #[serde(default)]
     pub bytes: WireBytes,
-    /// The event that caused this one (response → request, delivery → publish).
+    /// The event that caused this one (response → request, delivery → the wire event that
+    /// carried it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     #[ts(type = "number")]

@@ -7,7 +7,9 @@
 //!   each byte goes to, which event it counts in, and which event caused which.
 //! - [`tap`]: a real TCP proxy that forwards bytes unchanged and feeds copies to a
 //!   [`conn::ConnDecoder`], recording the events it returns.
+//! - [`carriers`]: which recorded event carried each message to a lab client.
 
+pub mod carriers;
 pub mod conn;
 pub mod http;
 pub mod sse;

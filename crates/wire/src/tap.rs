@@ -24,25 +24,49 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
+use crate::carriers::{CarrierKind, Carriers};
 use crate::conn::{ConnDecoder, ConnEvent};
 
 /// Size of the forwarding buffer of each direction.
 const BUF: usize = 16 * 1024;
 
-/// Who is behind a client address.
+/// Who is behind a client address, and the events that carried messages to it so far.
 #[derive(Debug, Clone, Default)]
 pub struct ClientDirectory {
-    inner: Arc<Mutex<HashMap<SocketAddr, Actor>>>,
+    inner: Arc<Mutex<HashMap<SocketAddr, Client>>>,
+}
+
+#[derive(Debug)]
+struct Client {
+    actor: Actor,
+    carriers: Carriers,
 }
 
 impl ClientDirectory {
+    /// Names the client behind `addr` (a fresh connection: no carriers yet).
     pub fn register(&self, addr: SocketAddr, actor: Actor) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).insert(addr, actor);
+        self.lock().insert(addr, Client { actor, carriers: Carriers::default() });
     }
 
     pub fn lookup(&self, addr: SocketAddr) -> Actor {
-        let map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&addr).copied().unwrap_or(Actor::External)
+        self.lock().get(&addr).map_or(Actor::External, |c| c.actor)
+    }
+
+    /// The tap recorded event `seq`, of a kind that carries messages, towards `addr`.
+    fn carried(&self, addr: SocketAddr, kind: CarrierKind, seq: u64) {
+        if let Some(c) = self.lock().get_mut(&addr) {
+            c.carriers.push(kind, seq);
+        }
+    }
+
+    /// For the client at `addr`, which just parsed the next response, event or message of
+    /// `kind`: the event the tap recorded for it (see [`crate::carriers`]).
+    pub fn take_carrier(&self, addr: SocketAddr, kind: CarrierKind) -> Option<u64> {
+        self.lock().get_mut(&addr)?.carriers.take(kind)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Client>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -177,7 +201,8 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
     let ev = NewEvent::new(&cfg.experiment, actor, open);
     cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
 
-    let decoding = Mutex::new(Decoding { cfg, conn, decoder: ConnDecoder::new(actor), parents: Parents::default() });
+    let decoding =
+        Mutex::new(Decoding { cfg, conn, peer, decoder: ConnDecoder::new(actor), parents: Parents::default() });
     let ending = Arc::new(Mutex::new(Ending::default()));
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
@@ -196,6 +221,7 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
 struct Decoding<'a> {
     cfg: &'a TapConfig,
     conn: u64,
+    peer: SocketAddr,
     decoder: ConnDecoder,
     parents: Parents,
 }
@@ -204,18 +230,21 @@ impl Decoding<'_> {
     /// Decodes bytes read from one side and records the events they complete.
     fn feed(&mut self, dir: Dir, bytes: &[u8], read_at_ns: u64) {
         let events = self.decoder.feed(dir, bytes, read_at_ns);
-        record(self.cfg, self.conn, &mut self.parents, events);
+        record(self.cfg, self.conn, self.peer, &mut self.parents, events);
         self.parents.keep_only(|id| self.decoder.may_be_parent(id));
     }
 
     fn finish(&mut self, closed_by: &str) {
         let events = self.decoder.finish(closed_by, self.cfg.recorder.now_ns());
-        record(self.cfg, self.conn, &mut self.parents, events);
+        record(self.cfg, self.conn, self.peer, &mut self.parents, events);
     }
 }
 
-fn record(cfg: &TapConfig, conn: u64, parents: &mut Parents, events: impl Iterator<Item = ConnEvent>) {
+/// Puts a connection's events on the trace, and queues those that carry messages for the
+/// client they go to.
+fn record(cfg: &TapConfig, conn: u64, peer: SocketAddr, parents: &mut Parents, events: impl Iterator<Item = ConnEvent>) {
     for e in events {
+        let carrier = CarrierKind::of(&e.kind, e.dir);
         let new = NewEvent {
             conn: Some(conn),
             dir: e.dir,
@@ -223,7 +252,11 @@ fn record(cfg: &TapConfig, conn: u64, parents: &mut Parents, events: impl Iterat
             parent: e.parent.and_then(|id| parents.seq_of(id)),
             ..NewEvent::new(&cfg.experiment, e.actor, e.kind).at(e.t_ns)
         };
-        parents.remember(e.id, cfg.recorder.record(new));
+        let seq = cfg.recorder.record(new);
+        parents.remember(e.id, seq);
+        if let Some(kind) = carrier {
+            cfg.directory.carried(peer, kind, seq);
+        }
     }
 }
 

@@ -25,6 +25,7 @@ experiment: string, actor: Actor,
  */
 conn?: number, dir?: Dir, kind: EventKind, bytes: WireBytes, 
 /**
- * The event that caused this one (response → request, delivery → publish).
+ * The event that caused this one (response → request, delivery → the wire event that
+ * carried it).
  */
 parent?: number, };

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { relatedSeqs, relationsOf } from './causality';
+import { messagePathsOf, relatedSeqs, relationsOf } from './causality';
 import { ev, poll, PUBLISHER, resetSeq } from './fixtures';
 import { TraceStore } from './store';
 
@@ -21,11 +21,20 @@ describe('cause and effect', () => {
     expect(relationsOf(store, store.get(2)!).children.map((c) => c.seq)).toEqual([3]);
   });
 
-  it('links deliveries to their publish', () => {
+  it('links each delivery to the response that carried it and to its publish', () => {
     const store = setup();
-    expect(relationsOf(store, store.get(4)!).parent?.seq).toBe(0);
+    // seq 0 publish; client 0: 1 open, 2 request, 3 response, 4 delivery; client 1: 5–8.
+    expect(relationsOf(store, store.get(4)!).parent?.seq).toBe(3);
     expect(relatedSeqs(store, 0)).toEqual(new Set([4, 8]));
-    expect(relatedSeqs(store, 4)).toEqual(new Set([0]));
+    expect(relatedSeqs(store, 4)).toEqual(new Set([3, 0]));
+    const [path] = messagePathsOf(store, store.get(4)!);
+    expect([path?.publish?.seq, path?.carrier?.seq, path?.delivery.seq]).toEqual([0, 3, 4]);
+    expect(messagePathsOf(store, store.get(0)!).map((p) => [p.carrier?.seq, p.delivery.seq])).toEqual([
+      [3, 4],
+      [7, 8],
+    ]);
+    expect(messagePathsOf(store, store.get(7)!).map((p) => p.publishSeq)).toEqual([0]);
+    expect(messagePathsOf(store, store.get(2)!)).toEqual([]);
   });
 
   it('reports a cause that is no longer held', () => {

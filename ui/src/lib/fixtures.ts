@@ -60,7 +60,10 @@ export function poll(c: number, conn: number, t0: number, experiment = 'polling'
   const out = [open, req, res];
   if (publishSeq !== undefined) {
     out.push(
-      ev({ type: 'message_delivered', msg_id: 1, latency_ns: 2_000_000 }, { actor: client(c), t_ns: t0 + 500_000, experiment, parent: publishSeq }),
+      ev(
+        { type: 'message_delivered', msg_id: 1, latency_ns: 2_000_000, published: publishSeq },
+        { actor: client(c), t_ns: t0 + 500_000, experiment, parent: res.seq },
+      ),
     );
   }
   return out;

@@ -48,12 +48,16 @@ describe('trace store', () => {
     expect(s.experiments).toEqual(['polling', 'sse']);
   });
 
-  it('indexes children by parent', () => {
+  it('indexes children by parent and deliveries by publish', () => {
     const s = new TraceStore();
     const pub = ev({ type: 'message_published', msg_id: 1, size: 64 }, { actor: PUBLISHER });
     s.add([pub, ...poll(0, 1, 1e6, 'polling', pub.seq), ...poll(1, 2, 2e6, 'polling', pub.seq)]);
-    expect(s.childrenOf(pub.seq)).toEqual([4, 8]);
+    expect(s.deliveriesOf(pub.seq)).toEqual([4, 8]);
+    expect(s.childrenOf(pub.seq)).toEqual([]);
+    expect(s.childrenOf(3)).toEqual([4]);
     expect(s.childrenOf(2)).toEqual([3]);
+    s.reset();
+    expect(s.deliveriesOf(pub.seq)).toEqual([]);
   });
 
   it('tracks the time span and resets', () => {

@@ -29,6 +29,8 @@ export class TraceStore {
   private readonly actorIds = new Map<string, number>();
   private readonly connClients = new Map<string, Actor>();
   private readonly childIndex = new Map<number, number[]>();
+  /** Deliveries by the seq of the publish they came from. */
+  private readonly deliveryIndex = new Map<number, number[]>();
 
   get size(): number {
     return this.events.length;
@@ -47,6 +49,7 @@ export class TraceStore {
     this.actorIds.clear();
     this.connClients.clear();
     this.childIndex.clear();
+    this.deliveryIndex.clear();
     this.minT = Infinity;
     this.maxT = -Infinity;
     this.generation++;
@@ -120,6 +123,11 @@ export class TraceStore {
     return this.childIndex.get(seq) ?? [];
   }
 
+  /** Sequence numbers of the deliveries of the message published by event `seq`, ascending. */
+  deliveriesOf(seq: number): readonly number[] {
+    return this.deliveryIndex.get(seq) ?? [];
+  }
+
   /** The client end of an event's connection (the actor of its `tcp_open` or requests). */
   clientOf(e: TraceEvent): Actor | undefined {
     if (isClientActor(e.actor)) return e.actor;
@@ -170,13 +178,19 @@ export class TraceStore {
     if (e.t_ns < this.minT) this.minT = e.t_ns;
     if (e.t_ns > this.maxT) this.maxT = e.t_ns;
     if (!this.experiments.includes(e.experiment)) this.experiments.push(e.experiment);
-    if (e.parent !== undefined && e.parent !== null) {
-      const list = this.childIndex.get(e.parent);
-      if (!list) this.childIndex.set(e.parent, [e.seq]);
-      else {
-        list.push(e.seq);
-        if (list.length > 1 && list[list.length - 2]! > e.seq) list.sort((a, b) => a - b);
-      }
+    if (e.parent !== undefined && e.parent !== null) addSorted(this.childIndex, e.parent, e.seq);
+    if (e.kind.type === 'message_delivered' && e.kind.published !== undefined && e.kind.published !== null) {
+      addSorted(this.deliveryIndex, e.kind.published, e.seq);
     }
+  }
+}
+
+/** Adds `seq` to the ascending list under `key`. */
+function addSorted(index: Map<number, number[]>, key: number, seq: number): void {
+  const list = index.get(key);
+  if (!list) index.set(key, [seq]);
+  else {
+    list.push(seq);
+    if (list.length > 1 && list[list.length - 2]! > seq) list.sort((a, b) => a - b);
   }
 }

@@ -1,5 +1,6 @@
 //! A minimal HTTP/1.1 client connection (hyper) that reconnects when its connection is gone.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -7,6 +8,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Request, Response, body::Incoming};
 use hyper_util::rt::TokioIo;
+use rtclab_wire::carriers::CarrierKind;
 
 use super::ClientCtx;
 use crate::{Error, Result};
@@ -19,22 +21,26 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 pub struct HttpConn {
     ctx: Arc<ClientCtx>,
     sender: Option<SendRequest<Full<Bytes>>>,
+    /// Local address of the open connection.
+    local: Option<SocketAddr>,
 }
 
 impl HttpConn {
     pub fn new(ctx: Arc<ClientCtx>) -> Self {
-        HttpConn { ctx, sender: None }
+        HttpConn { ctx, sender: None, local: None }
     }
 
     async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let io = TokioIo::new(self.ctx.connect().await?);
+            let (stream, local) = self.ctx.connect().await?;
+            let io = TokioIo::new(stream);
             let (sender, conn) =
                 http1::handshake(io).await.map_err(|e| Error::Client(format!("HTTP handshake failed: {e}")))?;
             tokio::spawn(async move {
                 let _ = conn.await;
             });
             self.sender = Some(sender);
+            self.local = Some(local);
         }
         self.sender.as_mut().ok_or_else(|| Error::Client("no connection".into()))
     }
@@ -65,6 +71,18 @@ impl HttpConn {
                 Err(Error::Client(format!("request {method} {path} failed: {e}")))
             }
         }
+    }
+
+    /// The trace event of the response just read whole on this connection (see
+    /// [`rtclab_wire::carriers`]). Call it once per response, after its body is read: the
+    /// tap records a response when its last byte has passed.
+    pub fn take_response_carrier(&self) -> Option<u64> {
+        self.ctx.take_carrier(self.local, CarrierKind::HttpResponse)
+    }
+
+    /// The local address of the open connection.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local
     }
 
     /// Drops the connection (the next request opens a new one).

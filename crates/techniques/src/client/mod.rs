@@ -4,7 +4,10 @@
 //! it is given, which in experiments is the tap. It registers its local address in the tap's
 //! [`ClientDirectory`] before connecting, so the tap can draw its traffic in its own lane.
 //! A client records a `message_delivered` event for each message it receives, with the
-//! latency from the publish time carried in the message.
+//! latency from the publish time carried in the message, the publish it came from and the
+//! wire event that carried it (taken from the directory, see [`rtclab_wire::carriers`]).
+//! Each receive site takes a carrier for every response, event or message it parses,
+//! whether or not it delivers anything, so the client stays in step with the tap.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -12,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
+use rtclab_wire::carriers::CarrierKind;
 use rtclab_wire::tap::ClientDirectory;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -34,7 +38,7 @@ pub struct Target {
 }
 
 /// Publishes and deliveries of one experiment: maps a message id to the trace event that
-/// published it (the causal parent of its deliveries) and counts deliveries.
+/// published it and counts deliveries.
 #[derive(Debug)]
 pub struct Ledger {
     published: Mutex<HashMap<u64, u64>>,
@@ -101,7 +105,8 @@ impl ClientCtx {
     }
 
     /// Opens a counted TCP connection to the target, registered in the directory first.
-    pub async fn connect(&self) -> Result<CountingStream<TcpStream>> {
+    /// Returns it with its local address, which names it in the directory.
+    pub async fn connect(&self) -> Result<(CountingStream<TcpStream>, SocketAddr)> {
         let doing = format!("connecting to {}", self.target.addr);
         let sock = if self.target.addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
             .map_err(Error::io(doing.clone()))?;
@@ -116,18 +121,25 @@ impl ClientCtx {
         self.directory.register(local, self.actor());
         let stream = sock.connect(self.target.addr).await.map_err(Error::io(doing))?;
         let _ = stream.set_nodelay(true);
-        Ok(CountingStream::new(stream, self.counters.clone()))
+        Ok((CountingStream::new(stream, self.counters.clone()), local))
     }
 
-    /// Records the receipt of a message (ignoring the client's own messages).
-    pub fn deliver(&self, msg: &Message) {
+    /// The wire event that carried the response, event or message this client just parsed
+    /// on its connection from `local`.
+    pub fn take_carrier(&self, local: Option<SocketAddr>, kind: CarrierKind) -> Option<u64> {
+        self.directory.take_carrier(local?, kind)
+    }
+
+    /// Records the receipt of a message that `carrier` brought (ignoring the client's own
+    /// messages).
+    pub fn deliver(&self, msg: &Message, carrier: Option<u64>) {
         if msg.from == Some(self.id) {
             return;
         }
         let latency_ns = self.recorder.now_ns().saturating_sub(msg.t);
-        let parent = self.ledger.publish_event(msg.id);
-        let kind = EventKind::MessageDelivered { msg_id: msg.id, latency_ns };
-        self.recorder.record(NewEvent::new(&self.experiment, self.actor(), kind).parent(parent));
+        let published = self.ledger.publish_event(msg.id);
+        let kind = EventKind::MessageDelivered { msg_id: msg.id, latency_ns, published };
+        self.recorder.record(NewEvent::new(&self.experiment, self.actor(), kind).parent(carrier));
         self.ledger.delivered_one();
     }
 

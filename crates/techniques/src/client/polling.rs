@@ -49,30 +49,40 @@ pub async fn run(ctx: Arc<ClientCtx>, path: PollPath, interval: Duration, phase:
             _ = ctx.stopped() => break,
         };
         match res {
-            Ok(Some(batch)) => {
+            Ok(Answer { batch: Some(batch), carrier }) => {
                 for m in &batch.messages {
-                    ctx.deliver(m);
+                    ctx.deliver(m, carrier);
                 }
                 since = batch.next;
             }
-            Ok(None) => {}
+            Ok(Answer { batch: None, .. }) => {}
             Err(e) => ctx.note(format!("poll failed: {e}")),
         }
     }
     conn.close();
 }
 
-/// One request: `Some(batch)` for 200, `None` for 204 (or any body outside the lab protocol).
-pub(crate) async fn fetch(conn: &mut HttpConn, path: &str, lab: bool) -> Result<Option<Batch>> {
+/// A poll's answer: the batch (`None` for 204, or any body outside the lab protocol) and the
+/// trace event of the response that carried it.
+pub(crate) struct Answer {
+    pub batch: Option<Batch>,
+    pub carrier: Option<u64>,
+}
+
+/// One request and its whole answer.
+pub(crate) async fn fetch(conn: &mut HttpConn, path: &str, lab: bool) -> Result<Answer> {
     let resp = conn.send("GET", path, &[("accept", "application/json")], Bytes::new()).await?;
     let status = resp.status();
     let body = read_body(resp).await?;
+    let carrier = conn.take_response_carrier();
+    let answer = |batch| Ok(Answer { batch, carrier });
     match status.as_u16() {
-        204 => Ok(None),
-        200 if lab => serde_json::from_slice(&body)
-            .map(Some)
-            .map_err(|e| Error::Client(format!("the server's batch is not valid JSON: {e}"))),
-        _ if !lab => Ok(None),
+        204 => answer(None),
+        200 if lab => answer(Some(
+            serde_json::from_slice(&body)
+                .map_err(|e| Error::Client(format!("the server's batch is not valid JSON: {e}")))?,
+        )),
+        _ if !lab => answer(None),
         s => Err(Error::Client(format!(
             "the server answered {s}: {}",
             String::from_utf8_lossy(&body[..body.len().min(200)])

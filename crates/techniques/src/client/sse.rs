@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use rtclab_wire::carriers::CarrierKind;
 use rtclab_wire::sse::{SseItem, SseParser};
 
 use super::ClientCtx;
@@ -46,6 +47,9 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                     ));
                     break;
                 }
+                // The stream's head is a response of its own on the trace.
+                let _ = conn.take_response_carrier();
+                let local = conn.local_addr();
                 let mut body = resp.into_body();
                 let mut parser = SseParser::new();
                 loop {
@@ -70,11 +74,12 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                         if !ev.dispatched {
                             continue;
                         }
+                        let carrier = ctx.take_carrier(local, CarrierKind::SseEvent);
                         last_id = ev.last_event_id.clone();
                         let is_message = ev.event_type.as_deref().is_none_or(|t| t == "message");
                         if lab_protocol && is_message {
                             match serde_json::from_str::<Message>(&ev.data) {
-                                Ok(m) => ctx.deliver(&m),
+                                Ok(m) => ctx.deliver(&m, carrier),
                                 Err(e) => ctx.note(format!("event data is not a lab message: {e}")),
                             }
                         }

@@ -10,6 +10,8 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 
+use rtclab_wire::carriers::CarrierKind;
+
 use super::{ClientCtx, PublishRx};
 use crate::message::Message;
 use crate::server::MAX_MESSAGE_BYTES;
@@ -67,7 +69,7 @@ async fn session(
     publish: &mut Option<PublishRx>,
     last_seq: &mut Option<u64>,
 ) -> Ending {
-    let stream = match ctx.connect().await {
+    let (stream, local) = match ctx.connect().await {
         Ok(s) => s,
         Err(e) => return Ending::Dropped(e.to_string()),
     };
@@ -94,11 +96,12 @@ async fn session(
         tokio::select! {
             incoming = ws.next() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
+                    let carrier = ctx.take_carrier(Some(local), CarrierKind::WsMessage);
                     if opts.lab_protocol {
                         match serde_json::from_str::<Message>(&text) {
                             Ok(m) => {
                                 *last_seq = Some(m.seq);
-                                ctx.deliver(&m);
+                                ctx.deliver(&m, carrier);
                             }
                             Err(_) => ctx.note(format!("server says: {}", text.as_str())),
                         }
@@ -112,6 +115,9 @@ async fn session(
                         None => "server closed without a code".to_owned(),
                     };
                     return Ending::Dropped(why);
+                }
+                Some(Ok(WsMessage::Binary(_))) => {
+                    let _ = ctx.take_carrier(Some(local), CarrierKind::WsMessage);
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Ending::Dropped(e.to_string()),
