@@ -1,6 +1,7 @@
 import { type Category, CATEGORIES } from './events';
 import { type LaneGeometry, type LaneLayout, laneSpan } from './lanes';
-import { type TimeScale, ticks, toPx, toTime } from './scale';
+import { formatDuration, formatTimeMs } from './format';
+import { type TimeScale, ticks, toPx, toTime, visibleStretches } from './scale';
 import type { TraceStore } from './store';
 import { shortLabel } from './summary';
 import type { FilteredView } from './view';
@@ -17,6 +18,8 @@ export interface Palette {
   related: string;
   hit: string;
   cursor: string;
+  /** Tint of the stretches where crowded events are spread apart. */
+  spread: string;
   cat: Record<Category, string>;
 }
 
@@ -75,6 +78,31 @@ export function drawTimeline(d: DrawInput): number {
   }
   ctx.setLineDash([]);
 
+  // Stretches where crowded events are spread apart: tinted, twice as strongly on the ruler,
+  // with a bracket under the ruler: inside, the ruler's step no longer stands for a fixed width.
+  const stretches = visibleStretches(scale, plotW);
+  const shownStretches: { x0: number; x1: number; st: (typeof stretches)[number] }[] = [];
+  if (stretches.length) {
+    ctx.fillStyle = palette.spread;
+    ctx.strokeStyle = palette.muted;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (const st of stretches) {
+      const x0 = gutter + Math.max(0, st.x0);
+      const x1 = gutter + Math.min(plotW, st.x1);
+      if (x1 <= x0) continue;
+      shownStretches.push({ x0, x1, st });
+      ctx.fillRect(x0, 0, x1 - x0, height);
+      ctx.fillRect(x0, 0, x1 - x0, rulerHeight);
+      const y = rulerHeight - 2.5;
+      ctx.moveTo(Math.round(x0) + 0.5, y - 3);
+      ctx.lineTo(Math.round(x0) + 0.5, y);
+      ctx.lineTo(Math.round(x1) - 0.5, y);
+      ctx.lineTo(Math.round(x1) - 0.5, y - 3);
+    }
+    ctx.stroke();
+  }
+
   // Ruler and grid.
   const tk = ticks(scale, plotW);
   ctx.strokeStyle = palette.grid;
@@ -89,7 +117,26 @@ export function drawTimeline(d: DrawInput): number {
   ctx.font = d.font;
   ctx.textBaseline = 'middle';
   ctx.textAlign = 'left';
-  for (const t of tk) ctx.fillText(t.label, gutter + t.x + 4, rulerHeight / 2);
+  const taken: [number, number][] = [];
+  for (const t of tk) {
+    const x = gutter + t.x + 4;
+    ctx.fillText(t.label, x, rulerHeight / 2);
+    if (shownStretches.length) taken.push([x, x + ctx.measureText(t.label).width]);
+  }
+  // Where there is room between the tick labels, a stretch says where it starts and how long
+  // it lasts in real time ("5.000 ms + 285 µs").
+  for (const { x0, x1, st } of shownStretches) {
+    const span = formatDuration(st.t1 - st.t0);
+    const from = `${formatTimeMs(st.t0)} ms + ${span}`;
+    for (const text of [`${st.events} events · ${from}`, from, span]) {
+      const a = x0 + 4;
+      const b = a + ctx.measureText(text).width;
+      if (b + 4 > x1 || taken.some(([l, r]) => b + 6 >= l && a - 6 <= r)) continue;
+      ctx.fillText(text, a, rulerHeight / 2 - 2);
+      taken.push([a, b]);
+      break;
+    }
+  }
   ctx.strokeStyle = palette.laneLine;
   ctx.beginPath();
   ctx.moveTo(gutter, rulerHeight + 0.5);
