@@ -27,6 +27,18 @@ pub struct WorkloadDto {
     pub poll_interval_ms: u64,
     #[ts(type = "number")]
     pub long_poll_timeout_ms: u64,
+    /// Server heartbeat interval (WebSocket pings, SSE keep-alives); default 5000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub heartbeat_ms: Option<u64>,
+    /// Cut every connection this long after publishing starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub cut_at_ms: Option<u64>,
+    /// SSE clients stream an AI-style answer with this delay between tokens instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub answer_token_delay_ms: Option<u64>,
 }
 
 impl From<&Workload> for WorkloadDto {
@@ -43,6 +55,9 @@ impl From<&Workload> for WorkloadDto {
             seed: w.seed,
             poll_interval_ms: w.poll_interval.as_millis() as u64,
             long_poll_timeout_ms: w.long_poll_timeout.as_millis() as u64,
+            heartbeat_ms: Some(w.heartbeat.as_millis() as u64),
+            cut_at_ms: w.cut_at.map(|d| d.as_millis() as u64),
+            answer_token_delay_ms: w.answer_token_delay.map(|d| d.as_millis() as u64),
         }
     }
 }
@@ -59,6 +74,9 @@ impl WorkloadDto {
             seed: self.seed,
             poll_interval: Duration::from_millis(self.poll_interval_ms),
             long_poll_timeout: Duration::from_millis(self.long_poll_timeout_ms),
+            heartbeat: self.heartbeat_ms.map_or(Workload::default().heartbeat, Duration::from_millis),
+            cut_at: self.cut_at_ms.map(Duration::from_millis),
+            answer_token_delay: self.answer_token_delay_ms.map(Duration::from_millis),
         };
         w.validate()?;
         Ok(w)
@@ -186,6 +204,18 @@ pub struct BlockRun {
     pub techniques: Vec<String>,
     pub workload: WorkloadDto,
     pub results: Vec<TechniqueResult>,
+    /// The block's result table for this run: one row per technique, the cells of its
+    /// columns formatted with their units (filled when the course is read).
+    #[serde(default)]
+    pub table: Vec<ResultRow>,
+}
+
+/// One technique's row of a lesson block's result table.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ResultRow {
+    pub technique: String,
+    pub cells: Vec<String>,
 }
 
 /// Where the lab is.

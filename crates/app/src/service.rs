@@ -221,6 +221,7 @@ impl Lab {
                         techniques: status.techniques,
                         workload,
                         results: results.clone(),
+                        table: Vec::new(),
                     });
                 }
                 self.inner.status.send_modify(|s| {

@@ -165,6 +165,17 @@ struct WorkloadArgs {
     /// How long the long-polling server holds an empty request.
     #[arg(long, value_parser = parse_duration, default_value = "25s")]
     long_poll_timeout: Duration,
+    /// Interval of the server's heartbeats: WebSocket pings and SSE keep-alive comments.
+    #[arg(long, value_parser = parse_duration, default_value = "5s")]
+    heartbeat: Duration,
+    /// Cut every open connection at the tap this long after publishing starts (watch the
+    /// clients reconnect and resume).
+    #[arg(long, value_parser = parse_duration)]
+    cut_at: Option<Duration>,
+    /// SSE only: instead of published messages, each client streams an AI-style answer with
+    /// this delay between tokens, ending at `data: [DONE]`.
+    #[arg(long, value_parser = parse_duration)]
+    answer_token_delay: Option<Duration>,
 }
 
 impl WorkloadArgs {
@@ -178,6 +189,9 @@ impl WorkloadArgs {
             seed: self.seed,
             poll_interval: self.poll_interval,
             long_poll_timeout: self.long_poll_timeout,
+            heartbeat: self.heartbeat,
+            cut_at: self.cut_at,
+            answer_token_delay: self.answer_token_delay,
         }
     }
 }

@@ -19,7 +19,7 @@ use serde::{Serialize, Serializer};
 use crate::{Error, Result};
 
 macro_rules! metrics {
-    ($($variant:ident => $name:literal, $about:literal;)*) => {
+    ($($variant:ident => $name:literal, $column:literal, $about:literal;)*) => {
         /// One measured or derived figure of a technique's run.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Metric { $($variant),* }
@@ -37,38 +37,65 @@ macro_rules! metrics {
             pub fn about(self) -> &'static str {
                 match self { $(Metric::$variant => $about),* }
             }
+
+            /// The figure's short human name, as a result table's column heading.
+            pub fn column(self) -> &'static str {
+                match self { $(Metric::$variant => $column),* }
+            }
         }
     };
 }
 
 metrics! {
-    Published => "published", "messages published";
-    Delivered => "delivered", "messages received by clients (each client counts)";
-    Duplicates => "duplicates", "deliveries of a message a client already had";
-    Requests => "requests", "HTTP requests sent";
-    EmptyResponses => "empty_responses", "responses without a message (HTTP 204)";
-    BytesOnWire => "bytes_on_wire", "bytes on the wire, both ways";
-    HeaderBytes => "header_bytes", "bytes of framing: HTTP heads, SSE field names, frame headers";
-    PayloadBytes => "payload_bytes", "bytes of application data";
-    BytesPerMessage => "bytes_per_message", "bytes on the wire per delivered message";
-    LatencyP50 => "latency_ms.p50", "median delivery delay, ms";
-    LatencyP95 => "latency_ms.p95", "95th percentile delivery delay, ms";
-    LatencyP99 => "latency_ms.p99", "99th percentile delivery delay, ms";
-    LatencyMax => "latency_ms.max", "longest delivery delay, ms";
-    LatencyMean => "latency_ms.mean", "mean delivery delay, ms";
-    ConnectionsOpened => "connections_opened", "TCP connections opened";
-    PeakConnections => "peak_connections", "most TCP connections open at once";
-    WsFrames => "ws_frames", "WebSocket frames";
-    SseEvents => "sse_events", "SSE events";
-    ProtocolErrors => "protocol_errors", "bytes that broke a protocol";
-    DurationS => "duration_s", "seconds from the first to the last event";
-    RequestsPerSecond => "requests_per_second", "HTTP requests per second";
-    EmptyShare => "empty_share", "empty responses / requests (0 to 1)";
-    RequestsPerMessage => "requests_per_message", "requests / delivered messages";
-    HeaderShare => "header_share", "header bytes / bytes on the wire (0 to 1)";
+    Published => "published", "published", "messages published";
+    Delivered => "delivered", "delivered", "messages received by clients (each client counts)";
+    Duplicates => "duplicates", "duplicates", "deliveries of a message a client already had";
+    Requests => "requests", "requests", "HTTP requests sent";
+    EmptyResponses => "empty_responses", "empty answers", "responses without a message (HTTP 204)";
+    BytesOnWire => "bytes_on_wire", "bytes on the wire", "bytes on the wire, both ways";
+    HeaderBytes => "header_bytes", "header bytes", "bytes of framing: HTTP heads, SSE field names, frame headers";
+    PayloadBytes => "payload_bytes", "payload bytes", "bytes of application data";
+    BytesPerMessage => "bytes_per_message", "bytes per message", "bytes on the wire per delivered message";
+    LatencyP50 => "latency_ms.p50", "median delay", "median delivery delay, ms";
+    LatencyP95 => "latency_ms.p95", "95th pct delay", "95th percentile delivery delay, ms";
+    LatencyP99 => "latency_ms.p99", "99th pct delay", "99th percentile delivery delay, ms";
+    LatencyMax => "latency_ms.max", "longest delay", "longest delivery delay, ms";
+    LatencyMean => "latency_ms.mean", "mean delay", "mean delivery delay, ms";
+    ConnectionsOpened => "connections_opened", "connections opened", "TCP connections opened";
+    PeakConnections => "peak_connections", "most open at once", "most TCP connections open at once";
+    WsFrames => "ws_frames", "WebSocket frames", "WebSocket frames";
+    SseEvents => "sse_events", "SSE events", "SSE events";
+    WsPings => "ws_pings", "pings", "WebSocket ping frames (heartbeats)";
+    WsPongs => "ws_pongs", "pongs", "WebSocket pong frames (answers to pings)";
+    SseComments => "sse_comments", "keep-alive comments", "SSE comment lines (keep-alives)";
+    ResumedRequests => "resumed_requests", "resumed with Last-Event-ID", "requests resuming a stream with Last-Event-ID";
+    ProtocolErrors => "protocol_errors", "protocol errors", "bytes that broke a protocol";
+    DurationS => "duration_s", "run time", "seconds from the first to the last event";
+    RequestsPerSecond => "requests_per_second", "requests per second", "HTTP requests per second";
+    EmptyShare => "empty_share", "share of empty answers", "empty responses / requests (0 to 1)";
+    RequestsPerMessage => "requests_per_message", "requests per message", "requests / delivered messages";
+    HeaderShare => "header_share", "share of header bytes", "header bytes / bytes on the wire (0 to 1)";
 }
 
 impl Metric {
+    /// A value of this figure for a result table: with its unit, rounded as a reader needs.
+    pub fn format(self, v: f64) -> String {
+        use Metric::*;
+        if !v.is_finite() {
+            return "–".into();
+        }
+        match self {
+            LatencyP50 | LatencyP95 | LatencyP99 | LatencyMax | LatencyMean => {
+                if v < 10.0 { format!("{v:.1} ms") } else { format!("{v:.0} ms") }
+            }
+            BytesOnWire | HeaderBytes | PayloadBytes | BytesPerMessage => format!("{v:.0} B"),
+            EmptyShare | HeaderShare => format!("{:.0} %", v * 100.0),
+            DurationS => format!("{v:.1} s"),
+            RequestsPerSecond | RequestsPerMessage => format!("{v:.2}"),
+            _ => format!("{v:.0}"),
+        }
+    }
+
     /// Every metric name, for hints.
     pub fn names() -> Vec<&'static str> {
         Metric::ALL.iter().map(|m| m.name()).collect()
@@ -103,6 +130,10 @@ impl Metric {
             Metric::PeakConnections => m.peak_connections as f64,
             Metric::WsFrames => m.ws_frames as f64,
             Metric::SseEvents => m.sse_events as f64,
+            Metric::WsPings => m.ws_pings as f64,
+            Metric::WsPongs => m.ws_pongs as f64,
+            Metric::SseComments => m.sse_comments as f64,
+            Metric::ResumedRequests => m.resumed_requests as f64,
             Metric::ProtocolErrors => m.protocol_errors as f64,
             Metric::DurationS => m.duration_s,
             Metric::RequestsPerSecond => m.requests_per_second,

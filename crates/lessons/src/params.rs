@@ -13,12 +13,33 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// Every workload parameter a lesson block may set.
-pub const PARAM_NAMES: [&str; 8] =
-    ["clients", "rate", "payload", "duration_ms", "direction", "seed", "poll_interval_ms", "long_poll_timeout_ms"];
+pub const PARAM_NAMES: [&str; 11] = [
+    "clients",
+    "rate",
+    "payload",
+    "duration_ms",
+    "direction",
+    "seed",
+    "poll_interval_ms",
+    "long_poll_timeout_ms",
+    "heartbeat_ms",
+    "cut_at_ms",
+    "answer_token_delay_ms",
+];
 
 /// The parameters that take a number (all but `direction`), which challenges may make editable.
-pub const NUMERIC_PARAMS: [&str; 7] =
-    ["clients", "rate", "payload", "duration_ms", "seed", "poll_interval_ms", "long_poll_timeout_ms"];
+pub const NUMERIC_PARAMS: [&str; 10] = [
+    "clients",
+    "rate",
+    "payload",
+    "duration_ms",
+    "seed",
+    "poll_interval_ms",
+    "long_poll_timeout_ms",
+    "heartbeat_ms",
+    "cut_at_ms",
+    "answer_token_delay_ms",
+];
 
 /// Most clients a lesson run may use (the engine allows more; a lesson should not).
 pub const LESSON_MAX_CLIENTS: u32 = 200;
@@ -46,6 +67,15 @@ pub struct WorkloadParams {
     pub poll_interval_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_poll_timeout_ms: Option<u64>,
+    /// Server heartbeats: WebSocket pings and SSE keep-alive comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_ms: Option<u64>,
+    /// The tap cuts every connection this long after publishing starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut_at_ms: Option<u64>,
+    /// SSE clients stream an AI-style answer, this long between tokens, instead of messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer_token_delay_ms: Option<u64>,
 }
 
 impl WorkloadParams {
@@ -62,6 +92,9 @@ impl WorkloadParams {
             seed: self.seed.unwrap_or(d.seed),
             poll_interval: self.poll_interval_ms.map_or(d.poll_interval, ms),
             long_poll_timeout: self.long_poll_timeout_ms.map_or(d.long_poll_timeout, ms),
+            heartbeat: self.heartbeat_ms.map_or(d.heartbeat, ms),
+            cut_at: self.cut_at_ms.map(ms).or(d.cut_at),
+            answer_token_delay: self.answer_token_delay_ms.map(ms).or(d.answer_token_delay),
         }
     }
 
@@ -105,6 +138,9 @@ impl WorkloadParams {
             "seed" => self.seed.map(|v| v as f64),
             "poll_interval_ms" => self.poll_interval_ms.map(|v| v as f64),
             "long_poll_timeout_ms" => self.long_poll_timeout_ms.map(|v| v as f64),
+            "heartbeat_ms" => self.heartbeat_ms.map(|v| v as f64),
+            "cut_at_ms" => self.cut_at_ms.map(|v| v as f64),
+            "answer_token_delay_ms" => self.answer_token_delay_ms.map(|v| v as f64),
             _ => None,
         }
     }
@@ -120,6 +156,9 @@ impl WorkloadParams {
             "seed" => w.seed as f64,
             "poll_interval_ms" => w.poll_interval.as_millis() as f64,
             "long_poll_timeout_ms" => w.long_poll_timeout.as_millis() as f64,
+            "heartbeat_ms" => w.heartbeat.as_millis() as f64,
+            "cut_at_ms" => w.cut_at?.as_millis() as f64,
+            "answer_token_delay_ms" => w.answer_token_delay?.as_millis() as f64,
             _ => return None,
         })
     }
@@ -141,6 +180,9 @@ impl WorkloadParams {
             "seed" => self.seed = Some(whole(value)?),
             "poll_interval_ms" => self.poll_interval_ms = Some(whole(value)?),
             "long_poll_timeout_ms" => self.long_poll_timeout_ms = Some(whole(value)?),
+            "heartbeat_ms" => self.heartbeat_ms = Some(whole(value)?),
+            "cut_at_ms" => self.cut_at_ms = Some(whole(value)?),
+            "answer_token_delay_ms" => self.answer_token_delay_ms = Some(whole(value)?),
             other => return Err(Error::NotEditable(other.to_owned())),
         }
         Ok(())
@@ -157,7 +199,10 @@ impl WorkloadParams {
         let w = self.workload_unchecked();
         let floor = if w.direction == Direction::Both { 2 } else { 1 };
         let mut p = self.clone();
-        p.duration_ms = Some((w.duration.as_millis() as u64).min(max_duration_ms));
+        let (full, short) = (w.duration.as_millis() as u64, (w.duration.as_millis() as u64).min(max_duration_ms));
+        p.duration_ms = Some(short);
+        // A cut keeps its place in the run: halfway stays halfway.
+        p.cut_at_ms = self.cut_at_ms.map(|at| (at * short / full.max(1)).max(1));
         p.clients = Some(w.clients.min(max_clients).max(floor));
         p
     }
@@ -174,6 +219,9 @@ pub fn param_for_flag(flag: &str) -> &'static str {
         "--seed" => "seed",
         "--poll-interval" => "poll_interval_ms",
         "--long-poll-timeout" => "long_poll_timeout_ms",
+        "--heartbeat" => "heartbeat_ms",
+        "--cut-at" => "cut_at_ms",
+        "--answer-token-delay" => "answer_token_delay_ms",
         _ => "workload",
     }
 }

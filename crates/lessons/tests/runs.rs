@@ -72,6 +72,13 @@ async fn every_experiment_runs_shortened_and_produces_results() {
     let all = run_all(runs).await;
     for (label, r) in &all {
         let m = &r.metrics;
+        if r.workload.answer_token_delay.is_some() {
+            // A streamed answer: one request per client, words as events, nothing published.
+            assert_eq!(m.requests, u64::from(r.workload.clients), "{label}: one request each");
+            assert!(m.sse_events > 10 * u64::from(r.workload.clients), "{label}: the answer's words");
+            assert_eq!(m.protocol_errors, 0, "{label}: protocol errors");
+            continue;
+        }
         assert_eq!(m.published, r.workload.messages(), "{label}: published");
         assert_eq!(m.delivered, r.expected_deliveries, "{label}: every message reaches every client");
         assert_eq!(m.protocol_errors, 0, "{label}: protocol errors");
@@ -112,6 +119,11 @@ fn expected_answers() -> BTreeMap<&'static str, Guess> {
         ("ticker-requests", Guess::Choice(0)),        // long polling
         ("slowest", Guess::Choice(0)),                // polling
         ("polling-batches", Guess::Number(0.2)),      // one request per five messages
+        ("resumed-requests", Guess::Number(3.0)),     // one reconnect per client
+        ("nothing-lost", Guess::Number(90.0)),        // all replayed
+        ("answer-requests", Guess::Number(1.0)),      // one request for the whole answer
+        ("answer-events", Guess::Number(44.0)),       // 43 words and [DONE]
+        ("pongs", Guess::Number(12.0)),               // six pings per client, each answered
     ])
 }
 

@@ -113,6 +113,12 @@ impl Experiment {
     ) -> Result<RunReport> {
         let w = &self.workload;
         w.validate()?;
+        if w.answer_token_delay.is_some() && self.technique != Technique::Sse {
+            return Err(Error::InvalidWorkload {
+                flag: "--answer-token-delay",
+                message: format!("a token-streamed answer is an SSE stream; {} cannot carry it", self.technique),
+            });
+        }
         let exp = self.id();
         let first_seq = recorder.stats().recorded;
         let note = |text: String| {
@@ -128,7 +134,8 @@ impl Experiment {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(Error::io("binding the lab server"))?;
         let server_addr = listener.local_addr().map_err(Error::io("reading the server address"))?;
         let (server_stop, server_stopped) = oneshot::channel::<()>();
-        let server_task = tokio::spawn(server::serve(listener, hub.clone(), self.server.clone(), async {
+        let server_config = ServerConfig { ws_heartbeat: w.heartbeat, sse_keep_alive: w.heartbeat, ..self.server.clone() };
+        let server_task = tokio::spawn(server::serve(listener, hub.clone(), server_config, async {
             let _ = server_stopped.await;
         }));
         let directory = ClientDirectory::default();
@@ -192,12 +199,18 @@ impl Experiment {
         let gap = Duration::from_secs_f64(1.0 / w.rate);
         let mut stop = self.stop.clone();
         let mut stopped_early = false;
+        // The workload's own cut, if any, fires once at its time.
+        let mut cut_due = w.cut_at.map(|at| start + at);
         'publishing: for i in 0..total {
             let due = start + gap.mul_f64(i as f64);
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep_until(due) => break,
                     Some(()) = cut_rx.recv() => tap.cut_all(),
+                    _ = sleep_until_some(cut_due) => {
+                        cut_due = None;
+                        tap.cut_all();
+                    }
                     _ = stop_requested(&mut stop) => {
                         stopped_early = true;
                         note("stopped by request".into());
@@ -216,8 +229,22 @@ impl Experiment {
             progress(Phase::Publishing { done: i + 1, total });
         }
 
+        if let Some(due) = cut_due
+            && !stopped_early
+        {
+            tokio::time::sleep_until(due).await;
+            tap.cut_all();
+        }
+
         // Drain: wait until everything arrived, or long enough for the slowest technique.
         progress(Phase::Draining);
+        if w.answer_token_delay.is_some() {
+            // Each client stops at the answer's [DONE]; the run's duration bounds the wait.
+            tokio::select! {
+                _ = tokio::time::timeout(w.duration, async { while clients.join_next().await.is_some() {} }) => {}
+                _ = stop_requested(&mut stop) => {}
+            }
+        }
         let expected = w.expected_deliveries();
         let drain = w.poll_interval.max(Duration::from_secs(1)) * 2 + Duration::from_secs(1);
         let mut delivered = ledger.watch_delivered();
@@ -296,10 +323,16 @@ fn spawn_client(
             let path = PollPath { path: "/poll".into(), lab_protocol: true };
             set.spawn(client::long_polling::run(ctx, path, w.long_poll_timeout));
         }
-        Technique::Sse => {
-            http_upstream(set, publish);
-            set.spawn(client::sse::run(ctx, "/events".into(), true));
-        }
+        Technique::Sse => match w.answer_token_delay {
+            Some(delay) => {
+                let path = format!("/chat/stream?prompt=server-sent%20events&delay_ms={}", delay.as_millis());
+                set.spawn(client::sse::read_answer(ctx, path));
+            }
+            None => {
+                http_upstream(set, publish);
+                set.spawn(client::sse::run(ctx, "/events".into(), true));
+            }
+        },
         Technique::Websocket => {
             let opts = client::websocket::WsOptions {
                 path: "/ws".into(),
@@ -310,6 +343,14 @@ fn spawn_client(
             };
             set.spawn(client::websocket::run(ctx, opts, publish));
         }
+    }
+}
+
+/// Resolves at `due`; never when there is none.
+async fn sleep_until_some(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -58,6 +58,18 @@ pub struct Metrics {
     pub ws_frames: u64,
     #[ts(type = "number")]
     pub sse_events: u64,
+    /// WebSocket ping frames (heartbeats), either way.
+    #[ts(type = "number")]
+    pub ws_pings: u64,
+    /// WebSocket pong frames (answers to pings), either way.
+    #[ts(type = "number")]
+    pub ws_pongs: u64,
+    /// SSE comment lines, which servers send as keep-alives.
+    #[ts(type = "number")]
+    pub sse_comments: u64,
+    /// Requests that resumed a stream where an earlier one stopped (`Last-Event-ID`).
+    #[ts(type = "number")]
+    pub resumed_requests: u64,
     #[ts(type = "number")]
     pub protocol_errors: u64,
     /// Time from the first to the last event of the run.
@@ -117,7 +129,12 @@ impl Accumulator {
                     m.duplicates += 1;
                 }
             }
-            EventKind::HttpRequest { .. } => m.requests += 1,
+            EventKind::HttpRequest { headers, .. } => {
+                m.requests += 1;
+                if rtclab_trace::Header::find(headers, "last-event-id").is_some() {
+                    m.resumed_requests += 1;
+                }
+            }
             EventKind::HttpResponse { status: 204, .. } => m.empty_responses += 1,
             EventKind::HttpResponse { status: 101, .. } | EventKind::HttpResponse { streaming: true, .. } => {
                 m.stream_responses += 1
@@ -128,8 +145,16 @@ impl Accumulator {
                 m.peak_connections = m.peak_connections.max(self.open as u64);
             }
             EventKind::TcpClose { .. } => self.open -= 1,
-            EventKind::WsFrame { .. } => m.ws_frames += 1,
+            EventKind::WsFrame { opcode, .. } => {
+                m.ws_frames += 1;
+                match opcode {
+                    9 => m.ws_pings += 1,
+                    10 => m.ws_pongs += 1,
+                    _ => {}
+                }
+            }
             EventKind::SseEvent { .. } => m.sse_events += 1,
+            EventKind::SseComment { .. } => m.sse_comments += 1,
             EventKind::ProtocolError { .. } => m.protocol_errors += 1,
             _ => {}
         }

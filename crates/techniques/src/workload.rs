@@ -83,6 +83,9 @@ pub mod limits {
     pub const MAX_DURATION: Duration = Duration::from_secs(600);
     pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(10);
     pub const MAX_LONG_POLL_TIMEOUT: Duration = Duration::from_secs(120);
+    pub const MIN_HEARTBEAT: Duration = Duration::from_millis(100);
+    pub const MAX_HEARTBEAT: Duration = Duration::from_secs(60);
+    pub const MAX_TOKEN_DELAY: Duration = Duration::from_secs(2);
     /// Deliveries (messages × clients) one run may aim for, to bound memory.
     pub const MAX_DELIVERIES: f64 = 2_000_000.0;
 }
@@ -104,6 +107,22 @@ pub struct Workload {
     pub poll_interval: Duration,
     /// How long the long-polling server holds an empty request.
     pub long_poll_timeout: Duration,
+    /// Interval of the server's heartbeats: WebSocket pings and SSE keep-alive comments.
+    #[serde(default = "default_heartbeat")]
+    pub heartbeat: Duration,
+    /// Fault injection: the tap cuts every open connection this long after publishing
+    /// starts, as a dropped mobile network or a restarted proxy would.
+    #[serde(default)]
+    pub cut_at: Option<Duration>,
+    /// Instead of published messages, each SSE client asks the server for an AI-style answer
+    /// streamed token by token (`/chat/stream`), this long between tokens, and stops at the
+    /// `[DONE]` marker. Nothing is published, so nothing is delivered.
+    #[serde(default)]
+    pub answer_token_delay: Option<Duration>,
+}
+
+fn default_heartbeat() -> Duration {
+    Duration::from_secs(5)
 }
 
 impl Default for Workload {
@@ -117,6 +136,9 @@ impl Default for Workload {
             seed: 1,
             poll_interval: Duration::from_secs(1),
             long_poll_timeout: Duration::from_secs(25),
+            heartbeat: default_heartbeat(),
+            cut_at: None,
+            answer_token_delay: None,
         }
     }
 }
@@ -165,6 +187,36 @@ impl Workload {
                 ),
             );
         }
+        if self.heartbeat < MIN_HEARTBEAT || self.heartbeat > MAX_HEARTBEAT {
+            return bad(
+                "--heartbeat",
+                format!(
+                    "{:?} is out of range; use {}ms to {}s",
+                    self.heartbeat,
+                    MIN_HEARTBEAT.as_millis(),
+                    MAX_HEARTBEAT.as_secs()
+                ),
+            );
+        }
+        if let Some(at) = self.cut_at
+            && (at.is_zero() || at >= self.duration)
+        {
+            return bad(
+                "--cut-at",
+                format!("{at:?} is not inside the run; use a time after 0 and before --duration ({:?})", self.duration),
+            );
+        }
+        if let Some(delay) = self.answer_token_delay {
+            if delay.is_zero() || delay > MAX_TOKEN_DELAY {
+                return bad(
+                    "--answer-token-delay",
+                    format!("{delay:?} is out of range; use more than 0 and at most {}s", MAX_TOKEN_DELAY.as_secs()),
+                );
+            }
+            if self.direction == Direction::Both {
+                return bad("--direction", "a streamed answer goes one way; use direction `down`".into());
+            }
+        }
         if self.direction == Direction::Both && self.clients < 2 {
             return bad(
                 "--clients",
@@ -183,8 +235,12 @@ impl Workload {
         Ok(())
     }
 
-    /// Number of messages the run publishes (at least one).
+    /// Number of messages the run publishes: at least one, none when clients stream an
+    /// answer instead.
     pub fn messages(&self) -> u64 {
+        if self.answer_token_delay.is_some() {
+            return 0;
+        }
         ((self.rate * self.duration.as_secs_f64()).round() as u64).max(1)
     }
 

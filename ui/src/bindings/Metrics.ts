@@ -25,7 +25,23 @@ bytes_per_message: number, latency_ms: LatencyMs, connections_opened: number, pe
 /**
  * Connections open at the moment the figures were taken (0 once a run has ended).
  */
-open_connections: number, ws_frames: number, sse_events: number, protocol_errors: number, 
+open_connections: number, ws_frames: number, sse_events: number, 
+/**
+ * WebSocket ping frames (heartbeats), either way.
+ */
+ws_pings: number, 
+/**
+ * WebSocket pong frames (answers to pings), either way.
+ */
+ws_pongs: number, 
+/**
+ * SSE comment lines, which servers send as keep-alives.
+ */
+sse_comments: number, 
+/**
+ * Requests that resumed a stream where an earlier one stopped (`Last-Event-ID`).
+ */
+resumed_requests: number, protocol_errors: number, 
 /**
  * Time from the first to the last event of the run.
  */

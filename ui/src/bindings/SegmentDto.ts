@@ -6,4 +6,12 @@ import type { WorkloadDto } from "./WorkloadDto";
  * A piece of a lesson, in order. Text is HTML already made safe (no raw HTML, no scripts,
  * no `javascript:` links), so lesson packs from anyone can be opened.
  */
-export type SegmentDto = { "type": "text", html: string, } | { "type": "experiment", id: string, techniques: Array<string>, workload: WorkloadDto, caption: string | null, } | { "type": "predict", id: string, experiment: string, question: string, unit: string | null, choices: Array<string>, } | { "type": "quiz", id: string, question: string, choices: Array<string>, } | { "type": "challenge", id: string, goal: string, technique: string, editable: Array<EditableDto>, hint: string, };
+export type SegmentDto = { "type": "text", html: string, } | { "type": "experiment", id: string, techniques: Array<string>, workload: WorkloadDto, caption: string | null, 
+/**
+ * What it runs, in one line.
+ */
+settings: string, 
+/**
+ * Headings of its result table's figures (after the technique).
+ */
+columns: Array<string>, } | { "type": "predict", id: string, experiment: string, question: string, unit: string | null, choices: Array<string>, } | { "type": "quiz", id: string, question: string, choices: Array<string>, } | { "type": "challenge", id: string, goal: string, technique: string, editable: Array<EditableDto>, hint: string, };

@@ -7,4 +7,16 @@ export type WorkloadDto = { clients: number, rate: number, payload: number, dura
 /**
  * `down` or `both`.
  */
-direction: string, seed: number, poll_interval_ms: number, long_poll_timeout_ms: number, };
+direction: string, seed: number, poll_interval_ms: number, long_poll_timeout_ms: number, 
+/**
+ * Server heartbeat interval (WebSocket pings, SSE keep-alives); default 5000.
+ */
+heartbeat_ms?: number, 
+/**
+ * Cut every connection this long after publishing starts.
+ */
+cut_at_ms?: number, 
+/**
+ * SSE clients stream an AI-style answer with this delay between tokens instead.
+ */
+answer_token_delay_ms?: number, };

@@ -17,10 +17,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use rtclab_lessons::{Block, Guess, Lesson, Prediction, PredictionOutcome, Segment};
+use rtclab_lessons::{Block, Guess, Lesson, Metric, Prediction, PredictionOutcome, Segment};
 use rtclab_techniques::Metrics;
 
-use crate::api::{RunOrigin, RunStatus, StartRun, WorkloadDto};
+use crate::api::{BlockRun, ResultRow, RunOrigin, RunStatus, StartRun, WorkloadDto};
 use crate::course::LessonSource;
 use crate::error::LabError;
 use crate::service::Lab;
@@ -102,7 +102,11 @@ impl Learn {
         let other =
             problems.iter().filter(|p| !files.contains(&&p.file)).map(|p| problem_dto(p, &course.dir)).collect();
         let progress_problem = self.store.load().err().map(|b| b.to_string());
-        let runs = course.lessons.iter().flat_map(|l| lab.block_runs_of(&l.id)).collect();
+        let runs = course
+            .lessons
+            .iter()
+            .flat_map(|l| lab.block_runs_of(&l.id).into_iter().map(move |r| with_table(l, r)))
+            .collect();
         let commitments = self
             .commitments
             .lock()
@@ -309,6 +313,7 @@ impl Learn {
                 .conditions
                 .iter()
                 .map(|k| ConditionDto {
+                    says: condition_in_words(k),
                     metric: k.metric.to_string(),
                     op: k.op.symbol().to_owned(),
                     required: k.required,
@@ -427,6 +432,8 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
                 techniques: e.techniques.iter().map(|t| t.to_string()).collect(),
                 workload: WorkloadDto::from(&e.workload().ok()?),
                 caption: e.caption.clone(),
+                settings: e.settings(),
+                columns: e.columns().iter().map(|m| m.column().to_owned()).collect(),
             },
             Block::Predict(p) => {
                 let (unit, choices) = match &p.prediction {
@@ -473,6 +480,41 @@ fn guess_of(p: &rtclab_lessons::Predict, g: &GuessDto) -> Result<Guess, LabError
             Err(LabError::BadRequest(format!("the prediction {:?} takes one of its choices", p.id)))
         }
     }
+}
+
+/// A challenge condition as a learner reads it, with what was measured.
+fn condition_in_words(k: &rtclab_lessons::scoring::ConditionResult) -> String {
+    use rtclab_lessons::Op;
+    let op = match k.op {
+        Op::Ge => "at least",
+        Op::Le => "at most",
+        Op::Eq => "exactly",
+        Op::Lt => "under",
+        Op::Gt => "over",
+    };
+    let measured = if k.measured.is_finite() { k.metric.format(k.measured) } else { "nothing to measure".into() };
+    format!("{} {op} {}: measured {measured}", k.metric.column(), k.metric.format(k.required))
+}
+
+/// A block run with its result table, in the columns its experiment block chose.
+fn with_table(lesson: &Lesson, mut run: BlockRun) -> BlockRun {
+    let Some(block) = lesson.experiment(&run.origin.block) else { return run };
+    let columns = block.columns();
+    run.table = run
+        .results
+        .iter()
+        .map(|r| ResultRow {
+            technique: r.technique.clone(),
+            cells: columns
+                .iter()
+                .map(|m| match m {
+                    Metric::Delivered => format!("{} of {}", r.metrics.delivered, r.expected_deliveries),
+                    m => m.format(m.value(&r.metrics)),
+                })
+                .collect(),
+        })
+        .collect();
+    run
 }
 
 /// How a lesson names an experiment to the learner.

@@ -39,6 +39,10 @@ pub enum SegmentDto {
         techniques: Vec<String>,
         workload: WorkloadDto,
         caption: Option<String>,
+        /// What it runs, in one line.
+        settings: String,
+        /// Headings of its result table's figures (after the technique).
+        columns: Vec<String>,
     },
     /// `choices` empty: a number is predicted, in `unit`.
     Predict {
@@ -214,6 +218,9 @@ pub struct QuizResult {
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct ConditionDto {
+    /// The condition and its measurement in words, e.g. "longest delay at most 700 ms:
+    /// measured 512 ms".
+    pub says: String,
     pub metric: String,
     pub op: String,
     pub required: f64,

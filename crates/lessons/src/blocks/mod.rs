@@ -94,9 +94,55 @@ pub struct ExperimentBlock {
     pub params: WorkloadParams,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
+    /// The figures its result table shows (`shows = [...]`); empty: [`DEFAULT_COLUMNS`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shows: Vec<Metric>,
 }
 
+/// The figures a result table shows when the lesson does not choose.
+pub const DEFAULT_COLUMNS: [Metric; 6] = [
+    Metric::Delivered,
+    Metric::Requests,
+    Metric::EmptyResponses,
+    Metric::BytesPerMessage,
+    Metric::LatencyP50,
+    Metric::LatencyP95,
+];
+
 impl ExperimentBlock {
+    /// The figures of its result table, in order.
+    pub fn columns(&self) -> Vec<Metric> {
+        if self.shows.is_empty() { DEFAULT_COLUMNS.to_vec() } else { self.shows.clone() }
+    }
+
+    /// What it runs, in one line for the learner (only the settings that matter here).
+    pub fn settings(&self) -> String {
+        let w = self.params.workload_unchecked();
+        let secs = |d: std::time::Duration| {
+            let s = d.as_secs_f64();
+            if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s} s") }
+        };
+        let clients = if w.clients == 1 { "1 client".to_owned() } else { format!("{} clients", w.clients) };
+        let techniques: Vec<String> = self.techniques.iter().map(|t| t.to_string()).collect();
+        let mut parts = vec![techniques.join(", "), clients];
+        if let Some(delay) = w.answer_token_delay {
+            parts.push(format!("each streams an AI-style answer, a token every {} ms", delay.as_millis()));
+            return parts.join(" · ");
+        }
+        let who = if w.direction == rtclab_techniques::Direction::Both { ", sent by the clients" } else { "" };
+        parts.push(format!("{} msg/s for {}{who}", w.rate, secs(w.duration)));
+        if self.techniques.contains(&Technique::Polling) {
+            parts.push(format!("poll every {} ms", w.poll_interval.as_millis()));
+        }
+        if self.params.heartbeat_ms.is_some() {
+            parts.push(format!("heartbeat every {} ms", w.heartbeat.as_millis()));
+        }
+        if let Some(at) = w.cut_at {
+            parts.push(format!("every connection cut at {}", secs(at)));
+        }
+        parts.join(" · ")
+    }
+
     /// The checked workload every technique of the block runs.
     pub fn workload(&self) -> Result<Workload> {
         self.params.to_workload()

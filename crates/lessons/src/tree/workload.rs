@@ -157,6 +157,7 @@ pub fn comparison_plan(d: &WorkloadDescription) -> ComparisonPlan {
         seed: 1,
         poll_interval,
         long_poll_timeout,
+        ..Workload::default()
     };
     debug_assert!(w.validate().is_ok(), "{w:?}");
     ComparisonPlan { workload: w, time_scale, changes }

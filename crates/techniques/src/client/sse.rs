@@ -1,6 +1,9 @@
 //! The SSE client, behaving like the browser's `EventSource`: it parses the stream with the
 //! WHATWG rules, remembers the last event ID, honours `retry`, and after a dropped
 //! connection reconnects with `Last-Event-ID` so the server can replay what was missed.
+//! [`read_answer`] reads a token-streamed answer the way AI chat clients do: one request,
+//! words as they come, and a stop at `[DONE]` (without it, an `EventSource` would reconnect
+//! and ask again when the server ends the stream).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -96,6 +99,58 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
         tokio::select! {
             _ = tokio::time::sleep(retry) => {}
             _ = ctx.stopped() => break,
+        }
+    }
+    conn.close();
+}
+
+/// Reads one streamed answer from `path`: `token` events until `data: [DONE]`, then closes.
+pub async fn read_answer(ctx: Arc<ClientCtx>, path: String) {
+    let mut conn = HttpConn::new(ctx.clone());
+    let headers = [("accept", "text/event-stream"), ("cache-control", "no-cache")];
+    let resp = tokio::select! {
+        r = conn.send("GET", &path, &headers, Bytes::new()) => r,
+        _ = ctx.stopped() => return,
+    };
+    let resp = match resp {
+        Ok(r) if r.status() == 200 => r,
+        Ok(r) => return ctx.note(format!("the server answered {} instead of streaming the answer", r.status())),
+        Err(e) => return ctx.note(format!("asking for the answer failed: {e}")),
+    };
+    let mut body = resp.into_body();
+    let mut parser = SseParser::new();
+    let (mut tokens, mut answer) = (0usize, String::new());
+    loop {
+        let frame = tokio::select! {
+            f = body.frame() => f,
+            _ = ctx.stopped() => break,
+        };
+        let data = match frame {
+            Some(Ok(f)) => match f.into_data() {
+                Ok(d) => d,
+                Err(_) => continue,
+            },
+            Some(Err(e)) => {
+                ctx.note(format!("the answer's stream broke after {tokens} tokens: {e}"));
+                break;
+            }
+            None => {
+                ctx.note(format!("the stream ended after {tokens} tokens without [DONE]"));
+                break;
+            }
+        };
+        for item in parser.push(&data) {
+            let SseItem::Event(ev) = item else { continue };
+            if !ev.dispatched {
+                continue;
+            }
+            if ev.data == "[DONE]" {
+                ctx.note(format!("answer complete at [DONE]: {tokens} tokens, {} characters", answer.chars().count()));
+                conn.close();
+                return;
+            }
+            tokens += 1;
+            answer.push_str(&ev.data);
         }
     }
     conn.close();

@@ -24,7 +24,7 @@ mod predict;
 /// The fields a block of `kind` may have.
 pub fn known_fields(kind: BlockKind) -> Vec<&'static str> {
     let (own, params): (&[&'static str], bool) = match kind {
-        BlockKind::Experiment => (&["id", "techniques", "caption"], true),
+        BlockKind::Experiment => (&["id", "techniques", "caption", "shows"], true),
         BlockKind::Predict => (
             &["id", "experiment", "question", "metric", "unit", "tolerance", "choices", "answer_rule", "explain"],
             false,
@@ -44,6 +44,7 @@ struct ExperimentRaw {
     id: Option<String>,
     techniques: Option<Vec<String>>,
     caption: Option<String>,
+    shows: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -208,8 +209,26 @@ impl Cx<'_, '_, '_> {
         }
         if let Some(p) = &params {
             self.check_workload(p, None);
+            if p.answer_token_delay_ms.is_some() && techniques.iter().any(|t| *t != rtclab_techniques::Technique::Sse) {
+                self.problem(
+                    self.src.key_line("answer_token_delay_ms"),
+                    "`answer_token_delay_ms` streams an answer over SSE, but `techniques` lists others",
+                    "use techniques = [\"sse\"] for a streamed answer",
+                );
+            }
         }
-        Some(ExperimentBlock { id: id?, techniques, params: params?, caption: raw.caption })
+        let mut shows = Vec::new();
+        for name in raw.shows.unwrap_or_default() {
+            match name.parse::<crate::metric::Metric>() {
+                Ok(m) => shows.push(m),
+                Err(_) => {
+                    let line = self.src.line_with(&[&format!("\"{name}\"")], "shows");
+                    let known = crate::metric::Metric::names();
+                    self.problem(line, format!("unknown figure `{name}` in `shows`"), unknown_hint(&name, "figures", &known));
+                }
+            }
+        }
+        Some(ExperimentBlock { id: id?, techniques, params: params?, caption: raw.caption, shows })
     }
     fn quiz(&mut self) -> Option<Quiz> {
         let raw: QuizRaw = self.typed()?;
@@ -269,6 +288,9 @@ pub(crate) fn range_hint(param: &str) -> String {
         "duration_ms" => "use 1 to 30000 ms, keeping rate × duration × clients under 2,000,000 deliveries".into(),
         "poll_interval_ms" => "use 10 to 600000 ms".into(),
         "long_poll_timeout_ms" => "use 100 to 120000 ms".into(),
+        "heartbeat_ms" => "use 100 to 60000 ms".into(),
+        "cut_at_ms" => "use a time after 0 and before duration_ms".into(),
+        "answer_token_delay_ms" => "use 1 to 2000 ms, with techniques = [\"sse\"] only".into(),
         "direction" => "use \"down\" or \"both\"".into(),
         _ => "see the parameter table in docs/lesson-format.md".into(),
     }
