@@ -71,6 +71,7 @@ try {
   check((await text('inspector-path-publish')).includes('published'), 'the path starts at the publish');
   check((await text('inspector-path-carrier')).includes('WS frame'), `carried by a frame, got ${await text('inspector-path-carrier')}`);
   check((await text('inspector-path-delivery')).includes('delivered'), 'the path ends at the delivery');
+  await hop.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'message-path.png') });
   await hop.getByTestId('inspector-path-carrier').click();
   check((await page.getByTestId('inspector-opcode').textContent())?.startsWith('1 (text'), 'the carrier is a text frame');

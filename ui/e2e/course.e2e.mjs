@@ -113,6 +113,45 @@ try {
   await page.getByTestId('prediction-result-busy-bytes').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'prediction-own-run.png') });
 
+  // Lesson 4: the connections are cut mid-stream and every client resumes with
+  // Last-Event-ID; the table shows the figures the lesson points at, with the
+  // header/payload split of the bytes.
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-server-sent-events').click();
+  await page.getByTestId('predict-input-resumed-requests').fill('3');
+  await page.getByTestId('predict-lock-resumed-requests').click();
+  await page.getByTestId('predict-input-nothing-lost').fill('60');
+  await page.getByTestId('predict-lock-nothing-lost').click();
+  await page.getByTestId('run-experiment-cut-and-resume').click();
+  const cutTable = page.getByTestId('experiment-results-cut-and-resume');
+  await cutTable.waitFor({ timeout: 60_000 });
+  const headings = await cutTable.locator('th').allTextContents();
+  const resumedAt = headings.indexOf('resumed with Last-Event-ID');
+  check(resumedAt > 0, `the table has the resumed-requests column: ${headings.join(' | ')}`);
+  const resumed = await cutTable.locator('tbody tr').first().locator('td').nth(resumedAt).textContent();
+  check(resumed === '3', `each of the three clients resumed once, got ${resumed}`);
+  check((await cutTable.getByTestId('wire-share').count()) === 1, 'the row draws its header/payload split');
+  for (const [id, right] of [['resumed-requests', 'true'], ['nothing-lost', 'false']]) {
+    await page.getByTestId(`predict-check-${id}`).click({ timeout: 30_000 });
+    const r = page.getByTestId(`prediction-result-${id}`);
+    await r.waitFor();
+    check((await r.getAttribute('data-correct')) === right, `${id}: scored ${right === 'true' ? 'right' : 'wrong'}: ${await r.textContent()}`);
+  }
+  await cutTable.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'lesson-result.png') });
+
+  // The streamed AI answer: one request, a word per event, then [DONE].
+  await page.getByTestId('predict-input-answer-requests').fill('1');
+  await page.getByTestId('predict-lock-answer-requests').click();
+  await page.getByTestId('run-experiment-ai-answer').click({ timeout: 60_000 });
+  const answerTable = page.getByTestId('experiment-results-ai-answer');
+  await answerTable.waitFor({ timeout: 60_000 });
+  await page.getByTestId('predict-check-answer-requests').click({ timeout: 30_000 });
+  const answer = page.getByTestId('prediction-result-answer-requests');
+  await answer.waitFor();
+  check((await answer.getAttribute('data-correct')) === 'true', `one request for the whole answer: ${await answer.textContent()}`);
+  check(await cutTable.isVisible(), 'the cut experiment keeps its table after the answer runs');
+
   // A progress file the lab cannot read is reported, left alone, and kept aside only when
   // the learner says so.
   const progressFile = path.join(serve.dataDir, 'progress.json');
