@@ -101,7 +101,8 @@ async fn every_experiment_runs_shortened_and_produces_results() {
     }
 }
 
-/// What each lesson's text leads the learner to expect; the engine must agree.
+/// What each lesson's text leads the learner to expect; the engine must agree. (Counts the
+/// text states elsewhere are declared in their experiment's `states` and checked too.)
 fn expected_answers() -> BTreeMap<&'static str, Guess> {
     BTreeMap::from([
         ("more-bytes", Guess::Choice(0)),             // polling
@@ -144,9 +145,36 @@ async fn predictions_expected_by_the_text_match_full_runs() {
             }
         }
     }
+    // Experiments whose lesson states counts about them run too.
+    for lesson in &course.lessons {
+        for block in lesson.experiments().filter(|b| !b.states.is_empty()) {
+            let key = (lesson.id.clone(), block.id.clone());
+            if !wanted.contains(&key) {
+                runs.extend(block_runs(&lesson.id, block, &block.workload().unwrap()));
+                wanted.push(key);
+            }
+        }
+    }
     let all = run_all(runs).await;
     let mut wrong = Vec::new();
     for lesson in &course.lessons {
+        let text = std::fs::read_to_string(&lesson.file).unwrap();
+        for block in lesson.experiments() {
+            let results = results_of(&all, &lesson.id, &block.id);
+            for s in &block.states {
+                // Quoted in the lesson outside the block itself, so the reader sees it.
+                if text.matches(s.says.as_str()).count() < 2 {
+                    wrong.push(format!("{}/{}: the lesson never says {:?}", lesson.id, block.id, s.says));
+                }
+                let measured = s.metric.resolve(&results).unwrap();
+                if !rtclab_lessons::scoring::within(s.value, measured, s.tolerance) {
+                    wrong.push(format!(
+                        "{}/{}: {:?} stands for {} = {}, measured {measured:.3} (not within ±{:.0}%)",
+                        lesson.id, block.id, s.says, s.metric, s.value, s.tolerance * 100.0
+                    ));
+                }
+            }
+        }
         for p in lesson.predicts() {
             let results = results_of(&all, &lesson.id, &p.experiment);
             let outcome = score_prediction(p, &expected[p.id.as_str()], &results).unwrap();

@@ -97,6 +97,20 @@ pub struct ExperimentBlock {
     /// The figures its result table shows (`shows = [...]`); empty: [`DEFAULT_COLUMNS`].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub shows: Vec<Metric>,
+    /// Counts the lesson's text states about this experiment, each with the figure that
+    /// backs it; the course's tests run the experiment and hold the text to them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub states: Vec<StatedFigure>,
+}
+
+/// A number the lesson's text states (`says`, quoted exactly as it appears in the lesson),
+/// the measured figure it stands for and how close the measurement must come.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatedFigure {
+    pub says: String,
+    pub metric: MetricPath,
+    pub value: f64,
+    pub tolerance: f64,
 }
 
 /// The figures a result table shows when the lesson does not choose.

@@ -24,7 +24,7 @@ mod predict;
 /// The fields a block of `kind` may have.
 pub fn known_fields(kind: BlockKind) -> Vec<&'static str> {
     let (own, params): (&[&'static str], bool) = match kind {
-        BlockKind::Experiment => (&["id", "techniques", "caption", "shows"], true),
+        BlockKind::Experiment => (&["id", "techniques", "caption", "shows", "states"], true),
         BlockKind::Predict => (
             &["id", "experiment", "question", "metric", "unit", "tolerance", "choices", "answer_rule", "explain"],
             false,
@@ -45,6 +45,16 @@ struct ExperimentRaw {
     techniques: Option<Vec<String>>,
     caption: Option<String>,
     shows: Option<Vec<String>>,
+    states: Option<Vec<StatedRaw>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatedRaw {
+    says: String,
+    metric: String,
+    value: f64,
+    tolerance: f64,
 }
 
 #[derive(Deserialize)]
@@ -228,7 +238,26 @@ impl Cx<'_, '_, '_> {
                 }
             }
         }
-        Some(ExperimentBlock { id: id?, techniques, params: params?, caption: raw.caption, shows })
+        let mut states = Vec::new();
+        for s in raw.states.unwrap_or_default() {
+            let line = self.src.line_with(&[&s.says], "states");
+            match s.metric.parse::<crate::metric::MetricPath>() {
+                Ok(metric) if techniques.contains(&metric.technique) => {
+                    if !(s.value.is_finite() && s.tolerance.is_finite() && (0.0..=10.0).contains(&s.tolerance)) {
+                        self.problem(line, format!("the stated figure {:?} needs a finite value and a tolerance from 0 to 10", s.says), "as in { says = \"four polls\", metric = \"polling.requests_per_message\", value = 4, tolerance = 0.25 }");
+                    } else {
+                        states.push(crate::blocks::StatedFigure { says: s.says, metric, value: s.value, tolerance: s.tolerance });
+                    }
+                }
+                Ok(metric) => self.problem(
+                    line,
+                    format!("the stated figure {:?} reads {}, which this experiment does not run", s.says, metric.technique),
+                    "name a technique listed in `techniques`",
+                ),
+                Err(e) => self.problem(line, format!("bad metric path `{}` in `states`: {e}", s.metric), "write technique.metric, as in polling.requests"),
+            }
+        }
+        Some(ExperimentBlock { id: id?, techniques, params: params?, caption: raw.caption, shows, states })
     }
     fn quiz(&mut self) -> Option<Quiz> {
         let raw: QuizRaw = self.typed()?;
