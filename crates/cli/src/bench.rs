@@ -25,7 +25,11 @@ pub fn recorder_throughput(events: u64) -> f64 {
     let start = Instant::now();
     for i in 0..events {
         let e = if i % 2 == 0 {
-            NewEvent::new(&exp, Actor::Client(1), EventKind::MessageDelivered { msg_id: i, latency_ns: 1000, published: None })
+            NewEvent::new(
+                &exp,
+                Actor::Client(1),
+                EventKind::MessageDelivered { msg_id: i, latency_ns: 1000, published: None },
+            )
         } else {
             let kind = EventKind::WsFrame {
                 fin: true,

@@ -86,7 +86,11 @@ impl Metric {
         }
         match self {
             LatencyP50 | LatencyP95 | LatencyP99 | LatencyMax | LatencyMean => {
-                if v < 10.0 { format!("{v:.1} ms") } else { format!("{v:.0} ms") }
+                if v < 10.0 {
+                    format!("{v:.1} ms")
+                } else {
+                    format!("{v:.0} ms")
+                }
             }
             BytesOnWire | HeaderBytes | PayloadBytes | BytesPerMessage => format!("{v:.0} B"),
             EmptyShare | HeaderShare => format!("{:.0} %", v * 100.0),

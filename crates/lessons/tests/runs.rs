@@ -170,7 +170,12 @@ async fn predictions_expected_by_the_text_match_full_runs() {
                 if !rtclab_lessons::scoring::within(s.value, measured, s.tolerance) {
                     wrong.push(format!(
                         "{}/{}: {:?} stands for {} = {}, measured {measured:.3} (not within ±{:.0}%)",
-                        lesson.id, block.id, s.says, s.metric, s.value, s.tolerance * 100.0
+                        lesson.id,
+                        block.id,
+                        s.says,
+                        s.metric,
+                        s.value,
+                        s.tolerance * 100.0
                     ));
                 }
             }

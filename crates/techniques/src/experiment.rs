@@ -134,7 +134,8 @@ impl Experiment {
         let listener = TcpListener::bind("127.0.0.1:0").await.map_err(Error::io("binding the lab server"))?;
         let server_addr = listener.local_addr().map_err(Error::io("reading the server address"))?;
         let (server_stop, server_stopped) = oneshot::channel::<()>();
-        let server_config = ServerConfig { ws_heartbeat: w.heartbeat, sse_keep_alive: w.heartbeat, ..self.server.clone() };
+        let server_config =
+            ServerConfig { ws_heartbeat: w.heartbeat, sse_keep_alive: w.heartbeat, ..self.server.clone() };
         let server_task = tokio::spawn(server::serve(listener, hub.clone(), server_config, async {
             let _ = server_stopped.await;
         }));

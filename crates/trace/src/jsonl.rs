@@ -62,8 +62,12 @@ mod tests {
         let exp: Arc<str> = Arc::from("ws");
         r.record(NewEvent::new(&exp, Actor::Server, EventKind::Note { text: "a".into() }));
         r.record(
-            NewEvent::new(&exp, Actor::Client(1), EventKind::MessageDelivered { msg_id: 1, latency_ns: 5, published: Some(0) })
-                .parent(Some(0)),
+            NewEvent::new(
+                &exp,
+                Actor::Client(1),
+                EventKind::MessageDelivered { msg_id: 1, latency_ns: 5, published: Some(0) },
+            )
+            .parent(Some(0)),
         );
         let snap: Vec<TraceEvent> = r.snapshot().iter().map(|e| (**e).clone()).collect();
         let mut buf = Vec::new();

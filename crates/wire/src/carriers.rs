@@ -99,7 +99,8 @@ mod tests {
         assert_eq!(CarrierKind::of(&frame(false, 1), down), None, "a message's first fragment");
         assert_eq!(CarrierKind::of(&frame(true, 9), down), None, "a ping carries no message");
         assert_eq!(CarrierKind::of(&frame(true, 1), Some(Dir::ClientToServer)), None);
-        let undispatched = EventKind::SseEvent { id: None, event: None, data: String::new(), retry_ms: None, dispatched: false };
+        let undispatched =
+            EventKind::SseEvent { id: None, event: None, data: String::new(), retry_ms: None, dispatched: false };
         assert_eq!(CarrierKind::of(&undispatched, down), None);
     }
 

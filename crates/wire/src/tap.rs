@@ -242,7 +242,13 @@ impl Decoding<'_> {
 
 /// Puts a connection's events on the trace, and queues those that carry messages for the
 /// client they go to.
-fn record(cfg: &TapConfig, conn: u64, peer: SocketAddr, parents: &mut Parents, events: impl Iterator<Item = ConnEvent>) {
+fn record(
+    cfg: &TapConfig,
+    conn: u64,
+    peer: SocketAddr,
+    parents: &mut Parents,
+    events: impl Iterator<Item = ConnEvent>,
+) {
     for e in events {
         let carrier = CarrierKind::of(&e.kind, e.dir);
         let new = NewEvent {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::ClientCtx;
 use super::http::HttpConn;
-use super::polling::{Answer, PollPath, fetch};
+use super::polling::{PollPath, fetch};
 
 /// Pause after a failed request, so a dead server is not hammered.
 const ERROR_BACKOFF: Duration = Duration::from_millis(200);
@@ -22,13 +22,7 @@ pub async fn run(ctx: Arc<ClientCtx>, path: PollPath, server_timeout: Duration) 
             _ = ctx.stopped() => break,
         };
         match res {
-            Ok(Answer { batch: Some(batch), carrier }) => {
-                for m in &batch.messages {
-                    ctx.deliver(m, carrier);
-                }
-                since = batch.next;
-            }
-            Ok(Answer { batch: None, .. }) => {}
+            Ok(answer) => answer.deliver(&ctx, &mut since),
             Err(e) => {
                 ctx.note(format!("long poll failed: {e}"));
                 tokio::select! {

@@ -49,13 +49,7 @@ pub async fn run(ctx: Arc<ClientCtx>, path: PollPath, interval: Duration, phase:
             _ = ctx.stopped() => break,
         };
         match res {
-            Ok(Answer { batch: Some(batch), carrier }) => {
-                for m in &batch.messages {
-                    ctx.deliver(m, carrier);
-                }
-                since = batch.next;
-            }
-            Ok(Answer { batch: None, .. }) => {}
+            Ok(answer) => answer.deliver(&ctx, &mut since),
             Err(e) => ctx.note(format!("poll failed: {e}")),
         }
     }
@@ -67,6 +61,19 @@ pub async fn run(ctx: Arc<ClientCtx>, path: PollPath, interval: Duration, phase:
 pub(crate) struct Answer {
     pub batch: Option<Batch>,
     pub carrier: Option<u64>,
+}
+
+impl Answer {
+    /// Delivers the batch's messages, each carried by the answer's response, and moves
+    /// `since` past them.
+    pub(crate) fn deliver(self, ctx: &ClientCtx, since: &mut u64) {
+        if let Some(batch) = self.batch {
+            for m in &batch.messages {
+                ctx.deliver(m, self.carrier);
+            }
+            *since = batch.next;
+        }
+    }
 }
 
 /// One request and its whole answer.

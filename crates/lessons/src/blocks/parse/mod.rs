@@ -234,7 +234,11 @@ impl Cx<'_, '_, '_> {
                 Err(_) => {
                     let line = self.src.line_with(&[&format!("\"{name}\"")], "shows");
                     let known = crate::metric::Metric::names();
-                    self.problem(line, format!("unknown figure `{name}` in `shows`"), unknown_hint(&name, "figures", &known));
+                    self.problem(
+                        line,
+                        format!("unknown figure `{name}` in `shows`"),
+                        unknown_hint(&name, "figures", &known),
+                    );
                 }
             }
         }
@@ -246,15 +250,27 @@ impl Cx<'_, '_, '_> {
                     if !(s.value.is_finite() && s.tolerance.is_finite() && (0.0..=10.0).contains(&s.tolerance)) {
                         self.problem(line, format!("the stated figure {:?} needs a finite value and a tolerance from 0 to 10", s.says), "as in { says = \"four polls\", metric = \"polling.requests_per_message\", value = 4, tolerance = 0.25 }");
                     } else {
-                        states.push(crate::blocks::StatedFigure { says: s.says, metric, value: s.value, tolerance: s.tolerance });
+                        states.push(crate::blocks::StatedFigure {
+                            says: s.says,
+                            metric,
+                            value: s.value,
+                            tolerance: s.tolerance,
+                        });
                     }
                 }
                 Ok(metric) => self.problem(
                     line,
-                    format!("the stated figure {:?} reads {}, which this experiment does not run", s.says, metric.technique),
+                    format!(
+                        "the stated figure {:?} reads {}, which this experiment does not run",
+                        s.says, metric.technique
+                    ),
                     "name a technique listed in `techniques`",
                 ),
-                Err(e) => self.problem(line, format!("bad metric path `{}` in `states`: {e}", s.metric), "write technique.metric, as in polling.requests"),
+                Err(e) => self.problem(
+                    line,
+                    format!("bad metric path `{}` in `states`: {e}", s.metric),
+                    "write technique.metric, as in polling.requests",
+                ),
             }
         }
         Some(ExperimentBlock { id: id?, techniques, params: params?, caption: raw.caption, shows, states })
