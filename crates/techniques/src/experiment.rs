@@ -230,11 +230,14 @@ impl Experiment {
             progress(Phase::Publishing { done: i + 1, total });
         }
 
+        // A cut due after the last publish still comes, unless the learner stopped the run.
         if let Some(due) = cut_due
             && !stopped_early
         {
-            tokio::time::sleep_until(due).await;
-            tap.cut_all();
+            tokio::select! {
+                _ = tokio::time::sleep_until(due) => tap.cut_all(),
+                _ = stop_requested(&mut stop) => stopped_early = true,
+            }
         }
 
         // Drain: wait until everything arrived, or long enough for the slowest technique.

@@ -274,11 +274,33 @@ mod tests {
             (Workload { duration: Duration::ZERO, ..Default::default() }, "--duration"),
             (Workload { poll_interval: Duration::from_millis(1), ..Default::default() }, "--poll-interval"),
             (Workload { direction: Direction::Both, clients: 1, ..Default::default() }, "--clients"),
+            (Workload { heartbeat: Duration::from_millis(1), ..Default::default() }, "--heartbeat"),
+            (Workload { cut_at: Some(Duration::from_secs(5)), ..Default::default() }, "--cut-at"),
+            (Workload { cut_at: Some(Duration::ZERO), ..Default::default() }, "--cut-at"),
+            (
+                Workload { answer_token_delay: Some(Duration::from_secs(3)), ..Default::default() },
+                "--answer-token-delay",
+            ),
+            (
+                Workload {
+                    answer_token_delay: Some(Duration::from_millis(40)),
+                    direction: Direction::Both,
+                    ..Default::default()
+                },
+                "--direction",
+            ),
         ];
         for (w, flag) in cases {
             let err = w.validate().unwrap_err().to_string();
             assert!(err.contains(flag), "{err} should name {flag}");
         }
+    }
+
+    #[test]
+    fn a_streamed_answer_publishes_nothing() {
+        let w = Workload { answer_token_delay: Some(Duration::from_millis(40)), ..Default::default() };
+        w.validate().unwrap();
+        assert_eq!((w.messages(), w.expected_deliveries()), (0, 0));
     }
 
     #[test]

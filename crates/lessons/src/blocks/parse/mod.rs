@@ -367,6 +367,29 @@ mod tests {
     }
 
     #[test]
+    fn shows_and_states_are_read_and_checked() {
+        let body = "id = \"e\"\ntechniques = [\"websocket\"]\nshows = [\"ws_pings\", \"header_share\"]\nstates = [{ says = \"six pings\", metric = \"websocket.ws_pings\", value = 6, tolerance = 0.2 }]\n";
+        let (b, p) = parse(BlockKind::Experiment, body);
+        assert!(p.is_empty(), "{p:?}");
+        let Some(Block::Experiment(e)) = b else { panic!() };
+        assert_eq!(e.columns().iter().map(|m| m.column()).collect::<Vec<_>>(), ["pings", "share of header bytes"]);
+        assert_eq!(e.states[0].says, "six pings");
+        let bad = [
+            ("shows = [\"ws_pigns\"]", "unknown figure `ws_pigns`"),
+            ("states = [{ says = \"x\", metric = \"sse.requests\", value = 1, tolerance = 0.1 }]", "does not run"),
+            (
+                "states = [{ says = \"x\", metric = \"websocket.requests\", value = 1, tolerance = 20 }]",
+                "tolerance from 0 to 10",
+            ),
+            ("answer_token_delay_ms = 40", "streams an answer over SSE"),
+        ];
+        for (line, want) in bad {
+            let (_, p) = parse(BlockKind::Experiment, &format!("id = \"e\"\ntechniques = [\"websocket\"]\n{line}\n"));
+            assert!(p.iter().any(|p| p.message.contains(want)), "{line}: {p:?}");
+        }
+    }
+
+    #[test]
     fn each_mistake_points_at_its_line() {
         let cases: &[(BlockKind, &str, usize, &str)] = &[
             (
