@@ -4,11 +4,14 @@
 //! tap records an event *before* it forwards the bytes, so by the time a client has parsed an
 //! HTTP response, a dispatched SSE event or a complete WebSocket data message, the event that
 //! describes it is on the trace. The tap queues the sequence numbers of those events per
-//! client address and kind; the client, which reads the same bytes in the same order, takes
-//! the next one for each response, event or message it parses. That links a delivery to its
-//! carrier without the tap having to understand the lab's message format.
+//! connection and kind; the client, which reads the same bytes in the same order, takes the
+//! next one for each response, event or message it parses. That links a delivery to its
+//! carrier without the tap having to understand the lab's message format. Both ends hold the
+//! connection's [`CarrierQueue`] (handed out by the directory once, at connect and accept), so
+//! no shared table is locked per event.
 
 use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
 
 use rtclab_trace::{Dir, EventKind};
 
@@ -48,14 +51,30 @@ impl CarrierKind {
     }
 }
 
+/// One connection's carriers not yet taken by its client, shared by the tap (which pushes)
+/// and the client (which takes).
+#[derive(Debug, Clone, Default)]
+pub struct CarrierQueue(Arc<Mutex<Carriers>>);
+
+impl CarrierQueue {
+    pub fn push(&self, kind: CarrierKind, seq: u64) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(kind, seq);
+    }
+
+    /// The oldest carrier of `kind` not yet taken.
+    pub fn take(&self, kind: CarrierKind) -> Option<u64> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take(kind)
+    }
+}
+
 /// One connection's carriers not yet taken by its client, oldest first.
 #[derive(Debug, Default)]
-pub struct Carriers {
+struct Carriers {
     queues: [VecDeque<u64>; 3],
 }
 
 impl Carriers {
-    pub fn push(&mut self, kind: CarrierKind, seq: u64) {
+    fn push(&mut self, kind: CarrierKind, seq: u64) {
         let q = &mut self.queues[kind.index()];
         if q.len() == MAX_QUEUED {
             q.pop_front();
@@ -63,8 +82,7 @@ impl Carriers {
         q.push_back(seq);
     }
 
-    /// The oldest carrier of `kind` not yet taken.
-    pub fn take(&mut self, kind: CarrierKind) -> Option<u64> {
+    fn take(&mut self, kind: CarrierKind) -> Option<u64> {
         self.queues[kind.index()].pop_front()
     }
 }

@@ -24,48 +24,33 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::carriers::{CarrierKind, Carriers};
+use crate::carriers::{CarrierKind, CarrierQueue};
 use crate::conn::{ConnDecoder, ConnEvent};
 
 /// Size of the forwarding buffer of each direction.
 const BUF: usize = 16 * 1024;
 
-/// Who is behind a client address, and the events that carried messages to it so far.
+/// Who is behind a client address, and the queue of events that carry messages to it.
 #[derive(Debug, Clone, Default)]
 pub struct ClientDirectory {
-    inner: Arc<Mutex<HashMap<SocketAddr, Client>>>,
-}
-
-#[derive(Debug)]
-struct Client {
-    actor: Actor,
-    carriers: Carriers,
+    inner: Arc<Mutex<HashMap<SocketAddr, (Actor, CarrierQueue)>>>,
 }
 
 impl ClientDirectory {
-    /// Names the client behind `addr` (a fresh connection: no carriers yet).
-    pub fn register(&self, addr: SocketAddr, actor: Actor) {
-        self.lock().insert(addr, Client { actor, carriers: Carriers::default() });
+    /// Names the client behind `addr`, a fresh connection; returns the queue in which the tap
+    /// will put the events that carry messages to it (see [`crate::carriers`]).
+    pub fn register(&self, addr: SocketAddr, actor: Actor) -> CarrierQueue {
+        let queue = CarrierQueue::default();
+        self.lock().insert(addr, (actor, queue.clone()));
+        queue
     }
 
-    pub fn lookup(&self, addr: SocketAddr) -> Actor {
-        self.lock().get(&addr).map_or(Actor::External, |c| c.actor)
+    /// Who is behind `addr`, and its carrier queue when it is a client the lab registered.
+    pub fn lookup(&self, addr: SocketAddr) -> (Actor, Option<CarrierQueue>) {
+        self.lock().get(&addr).map_or((Actor::External, None), |(actor, q)| (*actor, Some(q.clone())))
     }
 
-    /// The tap recorded event `seq`, of a kind that carries messages, towards `addr`.
-    fn carried(&self, addr: SocketAddr, kind: CarrierKind, seq: u64) {
-        if let Some(c) = self.lock().get_mut(&addr) {
-            c.carriers.push(kind, seq);
-        }
-    }
-
-    /// For the client at `addr`, which just parsed the next response, event or message of
-    /// `kind`: the event the tap recorded for it (see [`crate::carriers`]).
-    pub fn take_carrier(&self, addr: SocketAddr, kind: CarrierKind) -> Option<u64> {
-        self.lock().get_mut(&addr)?.carriers.take(kind)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, Client>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, (Actor, CarrierQueue)>> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -185,7 +170,7 @@ impl Ending {
 
 async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) {
     let cfg = &shared.config;
-    let actor = cfg.directory.lookup(peer);
+    let (actor, carriers) = cfg.directory.lookup(peer);
     let server = match TcpStream::connect(cfg.upstream).await {
         Ok(s) => s,
         Err(e) => {
@@ -202,7 +187,7 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
     cfg.recorder.record(NewEvent { conn: Some(conn), ..ev });
 
     let decoding =
-        Mutex::new(Decoding { cfg, conn, peer, decoder: ConnDecoder::new(actor), parents: Parents::default() });
+        Mutex::new(Decoding { cfg, conn, carriers, decoder: ConnDecoder::new(actor), parents: Parents::default() });
     let ending = Arc::new(Mutex::new(Ending::default()));
     let (cr, cw) = client.into_split();
     let (sr, sw) = server.into_split();
@@ -221,7 +206,8 @@ async fn proxy(client: TcpStream, peer: SocketAddr, conn: u64, shared: &Shared) 
 struct Decoding<'a> {
     cfg: &'a TapConfig,
     conn: u64,
-    peer: SocketAddr,
+    /// Where events that carry messages to a lab client are queued for it.
+    carriers: Option<CarrierQueue>,
     decoder: ConnDecoder,
     parents: Parents,
 }
@@ -230,13 +216,13 @@ impl Decoding<'_> {
     /// Decodes bytes read from one side and records the events they complete.
     fn feed(&mut self, dir: Dir, bytes: &[u8], read_at_ns: u64) {
         let events = self.decoder.feed(dir, bytes, read_at_ns);
-        record(self.cfg, self.conn, self.peer, &mut self.parents, events);
+        record(self.cfg, self.conn, self.carriers.as_ref(), &mut self.parents, events);
         self.parents.keep_only(|id| self.decoder.may_be_parent(id));
     }
 
     fn finish(&mut self, closed_by: &str) {
         let events = self.decoder.finish(closed_by, self.cfg.recorder.now_ns());
-        record(self.cfg, self.conn, self.peer, &mut self.parents, events);
+        record(self.cfg, self.conn, self.carriers.as_ref(), &mut self.parents, events);
     }
 }
 
@@ -245,7 +231,7 @@ impl Decoding<'_> {
 fn record(
     cfg: &TapConfig,
     conn: u64,
-    peer: SocketAddr,
+    carriers: Option<&CarrierQueue>,
     parents: &mut Parents,
     events: impl Iterator<Item = ConnEvent>,
 ) {
@@ -260,8 +246,8 @@ fn record(
         };
         let seq = cfg.recorder.record(new);
         parents.remember(e.id, seq);
-        if let Some(kind) = carrier {
-            cfg.directory.carried(peer, kind, seq);
+        if let (Some(kind), Some(queue)) = (carrier, carriers) {
+            queue.push(kind, seq);
         }
     }
 }

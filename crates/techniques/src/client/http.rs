@@ -1,6 +1,5 @@
 //! A minimal HTTP/1.1 client connection (hyper) that reconnects when its connection is gone.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -8,7 +7,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Request, Response, body::Incoming};
 use hyper_util::rt::TokioIo;
-use rtclab_wire::carriers::CarrierKind;
+use rtclab_wire::carriers::{CarrierKind, CarrierQueue};
 
 use super::ClientCtx;
 use crate::{Error, Result};
@@ -21,18 +20,18 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 pub struct HttpConn {
     ctx: Arc<ClientCtx>,
     sender: Option<SendRequest<Full<Bytes>>>,
-    /// Local address of the open connection.
-    local: Option<SocketAddr>,
+    /// Carrier queue of the open connection.
+    carriers: Option<CarrierQueue>,
 }
 
 impl HttpConn {
     pub fn new(ctx: Arc<ClientCtx>) -> Self {
-        HttpConn { ctx, sender: None, local: None }
+        HttpConn { ctx, sender: None, carriers: None }
     }
 
     async fn sender(&mut self) -> Result<&mut SendRequest<Full<Bytes>>> {
         if self.sender.as_ref().is_none_or(|s| s.is_closed()) {
-            let (stream, local) = self.ctx.connect().await?;
+            let (stream, carriers) = self.ctx.connect().await?;
             let io = TokioIo::new(stream);
             let (sender, conn) =
                 http1::handshake(io).await.map_err(|e| Error::Client(format!("HTTP handshake failed: {e}")))?;
@@ -40,7 +39,7 @@ impl HttpConn {
                 let _ = conn.await;
             });
             self.sender = Some(sender);
-            self.local = Some(local);
+            self.carriers = Some(carriers);
         }
         self.sender.as_mut().ok_or_else(|| Error::Client("no connection".into()))
     }
@@ -77,12 +76,12 @@ impl HttpConn {
     /// [`rtclab_wire::carriers`]). Call it once per response, after its body is read: the
     /// tap records a response when its last byte has passed.
     pub fn take_response_carrier(&self) -> Option<u64> {
-        self.ctx.take_carrier(self.local, CarrierKind::HttpResponse)
+        self.carriers.as_ref()?.take(CarrierKind::HttpResponse)
     }
 
-    /// The local address of the open connection.
-    pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.local
+    /// The carrier queue of the open connection (streams take their events from it).
+    pub fn carriers(&self) -> Option<CarrierQueue> {
+        self.carriers.clone()
     }
 
     /// Drops the connection (the next request opens a new one).

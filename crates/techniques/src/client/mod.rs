@@ -5,7 +5,7 @@
 //! [`ClientDirectory`] before connecting, so the tap can draw its traffic in its own lane.
 //! A client records a `message_delivered` event for each message it receives, with the
 //! latency from the publish time carried in the message, the publish it came from and the
-//! wire event that carried it (taken from the directory, see [`rtclab_wire::carriers`]).
+//! wire event that carried it (taken from its connection's queue, see [`rtclab_wire::carriers`]).
 //! Each receive site takes a carrier for every response, event or message it parses,
 //! whether or not it delivers anything, so the client stays in step with the tap.
 
@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
-use rtclab_wire::carriers::CarrierKind;
+use rtclab_wire::carriers::CarrierQueue;
 use rtclab_wire::tap::ClientDirectory;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -105,8 +105,8 @@ impl ClientCtx {
     }
 
     /// Opens a counted TCP connection to the target, registered in the directory first.
-    /// Returns it with its local address, which names it in the directory.
-    pub async fn connect(&self) -> Result<(CountingStream<TcpStream>, SocketAddr)> {
+    /// Returns it with the queue of the events that carry messages on it.
+    pub async fn connect(&self) -> Result<(CountingStream<TcpStream>, CarrierQueue)> {
         let doing = format!("connecting to {}", self.target.addr);
         let sock = if self.target.addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }
             .map_err(Error::io(doing.clone()))?;
@@ -118,16 +118,10 @@ impl ClientCtx {
         };
         sock.bind(local).map_err(Error::io(doing.clone()))?;
         let local = sock.local_addr().map_err(Error::io(doing.clone()))?;
-        self.directory.register(local, self.actor());
+        let carriers = self.directory.register(local, self.actor());
         let stream = sock.connect(self.target.addr).await.map_err(Error::io(doing))?;
         let _ = stream.set_nodelay(true);
-        Ok((CountingStream::new(stream, self.counters.clone()), local))
-    }
-
-    /// The wire event that carried the response, event or message this client just parsed
-    /// on its connection from `local`.
-    pub fn take_carrier(&self, local: Option<SocketAddr>, kind: CarrierKind) -> Option<u64> {
-        self.directory.take_carrier(local?, kind)
+        Ok((CountingStream::new(stream, self.counters.clone()), carriers))
     }
 
     /// Records the receipt of a message that `carrier` brought (ignoring the client's own

@@ -52,7 +52,7 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                 }
                 // The stream's head is a response of its own on the trace.
                 let _ = conn.take_response_carrier();
-                let local = conn.local_addr();
+                let carriers = conn.carriers();
                 let mut body = resp.into_body();
                 let mut parser = SseParser::new();
                 loop {
@@ -77,7 +77,7 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                         if !ev.dispatched {
                             continue;
                         }
-                        let carrier = ctx.take_carrier(local, CarrierKind::SseEvent);
+                        let carrier = carriers.as_ref().and_then(|q| q.take(CarrierKind::SseEvent));
                         last_id = ev.last_event_id.clone();
                         let is_message = ev.event_type.as_deref().is_none_or(|t| t == "message");
                         if lab_protocol && is_message {

@@ -69,7 +69,7 @@ async fn session(
     publish: &mut Option<PublishRx>,
     last_seq: &mut Option<u64>,
 ) -> Ending {
-    let (stream, local) = match ctx.connect().await {
+    let (stream, carriers) = match ctx.connect().await {
         Ok(s) => s,
         Err(e) => return Ending::Dropped(e.to_string()),
     };
@@ -96,7 +96,7 @@ async fn session(
         tokio::select! {
             incoming = ws.next() => match incoming {
                 Some(Ok(WsMessage::Text(text))) => {
-                    let carrier = ctx.take_carrier(Some(local), CarrierKind::WsMessage);
+                    let carrier = carriers.take(CarrierKind::WsMessage);
                     if opts.lab_protocol {
                         match serde_json::from_str::<Message>(&text) {
                             Ok(m) => {
@@ -117,7 +117,7 @@ async fn session(
                     return Ending::Dropped(why);
                 }
                 Some(Ok(WsMessage::Binary(_))) => {
-                    let _ = ctx.take_carrier(Some(local), CarrierKind::WsMessage);
+                    let _ = carriers.take(CarrierKind::WsMessage);
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Ending::Dropped(e.to_string()),
