@@ -126,13 +126,7 @@ fn latency_cdf(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) -> Result<
             .label(label)
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| e.to_string())
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
 }
 
 fn bytes_per_message(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
@@ -181,13 +175,7 @@ fn bytes_per_message(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) -> R
         .map_err(|e| e.to_string())?
         .label("dark: header and framing bytes · light: payload bytes")
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], grey.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| e.to_string())
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn requests_per_second(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) -> Result<(), String> {
@@ -219,9 +207,17 @@ fn requests_per_second(c: &Comparison, root: &DrawingArea<SVGBackend, Shift>) ->
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 4, col.filled()))).map_err(|e| e.to_string())?;
     }
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+/// The series legend every chart draws, in the corner the data leaves free.
+fn draw_legend<'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    at: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(at)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()

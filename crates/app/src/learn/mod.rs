@@ -484,16 +484,8 @@ fn guess_of(p: &rtclab_lessons::Predict, g: &GuessDto) -> Result<Guess, LabError
 
 /// A challenge condition as a learner reads it, with what was measured.
 fn condition_in_words(k: &rtclab_lessons::scoring::ConditionResult) -> String {
-    use rtclab_lessons::Op;
-    let op = match k.op {
-        Op::Ge => "at least",
-        Op::Le => "at most",
-        Op::Eq => "exactly",
-        Op::Lt => "under",
-        Op::Gt => "over",
-    };
     let measured = if k.measured.is_finite() { k.metric.format(k.measured) } else { "nothing to measure".into() };
-    format!("{} {op} {}: measured {measured}", k.metric.column(), k.metric.format(k.required))
+    format!("{} {} {}: measured {measured}", k.metric.column(), k.op.in_words(), k.metric.format(k.required))
 }
 
 /// A block run with its result table, in the columns its experiment block chose.

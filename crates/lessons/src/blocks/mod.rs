@@ -132,10 +132,7 @@ impl ExperimentBlock {
     /// What it runs, in one line for the learner (only the settings that matter here).
     pub fn settings(&self) -> String {
         let w = self.params.workload_unchecked();
-        let secs = |d: std::time::Duration| {
-            let s = d.as_secs_f64();
-            if s.fract() == 0.0 { format!("{s:.0} s") } else { format!("{s} s") }
-        };
+        let secs = |d: std::time::Duration| crate::tree::workload::human(d.as_secs_f64());
         let clients = if w.clients == 1 { "1 client".to_owned() } else { format!("{} clients", w.clients) };
         let techniques: Vec<String> = self.techniques.iter().map(|t| t.to_string()).collect();
         let mut parts = vec![techniques.join(", "), clients];
@@ -304,6 +301,17 @@ impl Op {
             Op::Eq => "==",
             Op::Lt => "<",
             Op::Gt => ">",
+        }
+    }
+
+    /// The comparison as a reader says it: "at least", "below".
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Op::Ge => "at least",
+            Op::Le => "at most",
+            Op::Eq => "exactly",
+            Op::Lt => "below",
+            Op::Gt => "above",
         }
     }
 

@@ -93,16 +93,7 @@ impl Rule {
     pub fn in_words(&self) -> String {
         match self.value {
             RuleValue::Flow(v) => format!("{} is {}", self.field.label(), v.as_str()),
-            RuleValue::Number(v) => {
-                let op = match self.op {
-                    Op::Ge => "at least",
-                    Op::Le => "at most",
-                    Op::Eq => "exactly",
-                    Op::Lt => "below",
-                    Op::Gt => "above",
-                };
-                format!("{} {op} {}", self.field.label(), number(v))
-            }
+            RuleValue::Number(v) => format!("{} {} {}", self.field.label(), self.op.in_words(), number(v)),
         }
     }
 

@@ -175,7 +175,7 @@ fn fmt(v: f64) -> String {
 }
 
 /// A span of seconds in the unit a person would use.
-fn human(secs: f64) -> String {
+pub(crate) fn human(secs: f64) -> String {
     match secs {
         s if s >= 86_400.0 => format!("{} days", fmt(s / 86_400.0)),
         s if s >= 3_600.0 => format!("{} h", fmt(s / 3_600.0)),

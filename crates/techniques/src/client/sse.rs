@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use hyper::body::Incoming;
 use rtclab_wire::carriers::CarrierKind;
-use rtclab_wire::sse::{SseItem, SseParser};
+use rtclab_wire::sse::{SseEvent, SseItem, SseParser};
 
 use super::ClientCtx;
 use super::http::HttpConn;
@@ -56,15 +57,12 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                 let mut body = resp.into_body();
                 let mut parser = SseParser::new();
                 loop {
-                    let frame = tokio::select! {
-                        f = body.frame() => f,
+                    let data = tokio::select! {
+                        d = next_data(&mut body) => d,
                         _ = ctx.stopped() => { conn.close(); return }
                     };
-                    let data = match frame {
-                        Some(Ok(f)) => match f.into_data() {
-                            Ok(d) => d,
-                            Err(_) => continue,
-                        },
+                    let data = match data {
+                        Some(Ok(d)) => d,
                         Some(Err(e)) => {
                             ctx.note(format!("SSE stream broke: {e}"));
                             conn.close();
@@ -72,11 +70,7 @@ pub async fn run(ctx: Arc<ClientCtx>, path: String, lab_protocol: bool) {
                         }
                         None => break,
                     };
-                    for item in parser.push(&data) {
-                        let SseItem::Event(ev) = item else { continue };
-                        if !ev.dispatched {
-                            continue;
-                        }
+                    for ev in dispatched(parser.push(&data)) {
                         let carrier = carriers.as_ref().and_then(|q| q.take(CarrierKind::SseEvent));
                         last_id = ev.last_event_id.clone();
                         let is_message = ev.event_type.as_deref().is_none_or(|t| t == "message");
@@ -121,15 +115,12 @@ pub async fn read_answer(ctx: Arc<ClientCtx>, path: String) {
     let mut parser = SseParser::new();
     let (mut tokens, mut answer) = (0usize, String::new());
     loop {
-        let frame = tokio::select! {
-            f = body.frame() => f,
+        let data = tokio::select! {
+            d = next_data(&mut body) => d,
             _ = ctx.stopped() => break,
         };
-        let data = match frame {
-            Some(Ok(f)) => match f.into_data() {
-                Ok(d) => d,
-                Err(_) => continue,
-            },
+        let data = match data {
+            Some(Ok(d)) => d,
             Some(Err(e)) => {
                 ctx.note(format!("the answer's stream broke after {tokens} tokens: {e}"));
                 break;
@@ -139,11 +130,7 @@ pub async fn read_answer(ctx: Arc<ClientCtx>, path: String) {
                 break;
             }
         };
-        for item in parser.push(&data) {
-            let SseItem::Event(ev) = item else { continue };
-            if !ev.dispatched {
-                continue;
-            }
+        for ev in dispatched(parser.push(&data)) {
             if ev.data == "[DONE]" {
                 ctx.note(format!("answer complete at [DONE]: {tokens} tokens, {} characters", answer.chars().count()));
                 conn.close();
@@ -154,4 +141,26 @@ pub async fn read_answer(ctx: Arc<ClientCtx>, path: String) {
         }
     }
     conn.close();
+}
+
+/// The next piece of a streamed body's data (trailers skipped); `None` at its end.
+async fn next_data(body: &mut Incoming) -> Option<Result<Bytes, hyper::Error>> {
+    loop {
+        match body.frame().await? {
+            Ok(frame) => {
+                if let Ok(data) = frame.into_data() {
+                    return Some(Ok(data));
+                }
+            }
+            Err(e) => return Some(Err(e)),
+        }
+    }
+}
+
+/// The events of parsed items that were dispatched (had data), as `EventSource` fires them.
+fn dispatched(items: Vec<SseItem>) -> impl Iterator<Item = SseEvent> {
+    items.into_iter().filter_map(|item| match item {
+        SseItem::Event(ev) if ev.dispatched => Some(ev),
+        _ => None,
+    })
 }
