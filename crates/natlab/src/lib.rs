@@ -1,0 +1,22 @@
+//! The NAT lab: real WebRTC peer connections (the sans-IO `rtc` crate) on a simulated internet
+//! whose NATs follow RFC 4787, with the lab's own STUN (RFC 5780) and TURN servers, run in
+//! virtual time so every SDP, candidate, check and datagram can be traced and replayed.
+//!
+//! Module map:
+//! - `nat` — one NAT: mapping × filtering, port assignment, hairpinning, binding lifetime;
+//!   presets and the grid notation (`apdm-eif`).
+//! - `net` — the simulated internet: sites, links (latency, jitter, loss), routing, the
+//!   datagram trace.
+//! - `classify` — what a datagram is (STUN, TURN, DTLS, ChannelData), from its bytes.
+//! - `stun_server` — Binding with XOR-MAPPED-ADDRESS, OTHER-ADDRESS, CHANGE-REQUEST.
+//! - `turn_server` — Allocate, Refresh, CreatePermission, ChannelBind, indications, ChannelData.
+
+pub mod classify;
+pub mod nat;
+pub mod net;
+pub mod stun_server;
+pub mod turn_server;
+
+fn millis<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
