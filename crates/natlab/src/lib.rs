@@ -10,11 +10,24 @@
 //! - `classify` — what a datagram is (STUN, TURN, DTLS, ChannelData), from its bytes.
 //! - `stun_server` — Binding with XOR-MAPPED-ADDRESS, OTHER-ADDRESS, CHANGE-REQUEST.
 //! - `turn_server` — Allocate, Refresh, CreatePermission, ChannelBind, indications, ChannelData.
+//! - `peer` — one real `RTCPeerConnection` with its gathering (host, STUN, TURN), trickle and data channel.
+//! - `signal` — the signalling messages (JSON) between the peers.
+//! - `candidate`, `sdp`, `stats` — candidates, SDP lines and candidate pairs as a learner reads them.
+//! - `session` — one run: the scenario, the discrete-event loop, the report.
+//! - `theory` — the outcome RFC 4787 + ideal ICE predict; `matrix` — every preset pair, run and predicted.
 
+pub mod candidate;
 pub mod classify;
+pub mod matrix;
 pub mod nat;
 pub mod net;
+pub mod peer;
+pub mod sdp;
+pub mod session;
+pub mod signal;
+pub mod stats;
 pub mod stun_server;
+pub mod theory;
 pub mod turn_server;
 
 fn millis<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -1,0 +1,764 @@
+//! One WebRTC peer of the lab: a real `RTCPeerConnection` (sans-IO `rtc`) plus what a browser
+//! would do around it and `rtc` leaves to its caller: gathering (the host candidate, a
+//! server-reflexive one from a STUN Binding exchange, a relayed one from a TURN allocation),
+//! trickling candidates as signalling messages, relaying ICE traffic through the TURN client
+//! for the relayed candidate, and a data channel that says hello and echoes.
+//!
+//! Time is passed in as a `Duration` since the run's start and turned into the `Instant`s
+//! `rtc` wants from one fixed epoch, so a run in virtual time never reads the clock.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use rtc::data_channel::RTCDataChannelId;
+use rtc::peer_connection::configuration::RTCConfigurationBuilder;
+use rtc::peer_connection::configuration::setting_engine::SettingEngineBuilder;
+use rtc::peer_connection::event::{RTCDataChannelEvent, RTCPeerConnectionEvent};
+use rtc::peer_connection::message::{RTCMessage, TaggedRTCMessage};
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::peer_connection::transport::{
+    CandidateConfig, CandidateHostConfig, CandidateRelayConfig, CandidateServerReflexiveConfig, RTCIceCandidate,
+    RTCIceCandidateInit,
+};
+use rtc::peer_connection::{RTCPeerConnection, RTCPeerConnectionBuilder};
+use rtc::sansio::Protocol;
+use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use rtc::stun::message::{BINDING_REQUEST, BINDING_SUCCESS, Getter, Message, TransactionId};
+use rtc::stun::xoraddr::XorMappedAddress;
+use rtc::turn::client::{Client as TurnClient, ClientConfig as TurnClientConfig, Event as TurnEvent};
+
+use crate::candidate::{Candidate, CandidateType};
+use crate::signal::Signal;
+
+/// TURN credentials the peer is configured with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnCredentials {
+    pub server: SocketAddr,
+    pub username: String,
+    pub password: String,
+    pub realm: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PeerConfig {
+    pub name: String,
+    pub host: SocketAddr,
+    pub stun: Option<SocketAddr>,
+    pub turn: Option<TurnCredentials>,
+    /// The offerer (and ICE controlling agent).
+    pub offerer: bool,
+    /// Send candidates as they are found (true) or all in the SDP once gathering ends.
+    pub trickle: bool,
+}
+
+/// What a peer reports as it goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PeerEvent {
+    /// A local candidate was gathered (and, when trickling, sent).
+    Gathered(Candidate),
+    /// A remote candidate was added (signalled, or learned as peer-reflexive by ICE).
+    RemoteCandidate(Candidate),
+    /// Gathering ended, with why when a server did not help.
+    GatheringDone {
+        notes: Vec<String>,
+    },
+    IceState(String),
+    ConnectionState(String),
+    DataChannelOpen(String),
+    /// A data-channel message arrived.
+    Message(String),
+    /// Something went wrong that the learner should see (bad SDP, TURN refused, …).
+    Problem(String),
+}
+
+/// A STUN Binding exchange for the server-reflexive candidate, retransmitted RFC 8489 style.
+#[derive(Debug)]
+struct SrflxGathering {
+    server: SocketAddr,
+    tid: TransactionId,
+    sent: u32,
+    next_send: Duration,
+    done: bool,
+}
+
+/// Retransmission times of the srflx Binding request (RFC 8489 §6.2.1 with RTO 250 ms, cut short).
+const STUN_RETRIES: [Duration; 4] =
+    [Duration::ZERO, Duration::from_millis(250), Duration::from_millis(750), Duration::from_millis(1750)];
+/// After the last retransmission, how long to wait for a reply before giving up.
+const STUN_GIVE_UP_AFTER: Duration = Duration::from_millis(3750);
+
+struct RelayGathering {
+    client: TurnClient,
+    server: SocketAddr,
+    allocate: Option<TransactionId>,
+    relay: Option<SocketAddr>,
+    done: bool,
+    permitted: Vec<std::net::IpAddr>,
+}
+
+pub struct Peer {
+    pub name: String,
+    pub host: SocketAddr,
+    pc: RTCPeerConnection,
+    epoch: Instant,
+    offerer: bool,
+    trickle: bool,
+    srflx: Option<SrflxGathering>,
+    mapped: Option<SocketAddr>,
+    relay: Option<RelayGathering>,
+    /// Remote candidates that arrived before the remote description.
+    early_remote: Vec<RTCIceCandidateInit>,
+    /// Local candidates waiting for the description to be sent (trickle sends them after it).
+    unsent_local: Vec<RTCIceCandidateInit>,
+    description_sent: bool,
+    gathering_notes: Vec<String>,
+    gathering_done: bool,
+    channel: Option<RTCDataChannelId>,
+    hello_sent: bool,
+    pub outbox: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
+    pub signals: VecDeque<Signal>,
+    pub events: VecDeque<PeerEvent>,
+    pub received: Vec<String>,
+    pub connected_at: Option<Duration>,
+    pub channel_open_at: Option<Duration>,
+    pub failed_at: Option<Duration>,
+    known_remote: Vec<String>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer").field("name", &self.name).field("host", &self.host).finish_non_exhaustive()
+    }
+}
+
+/// The data channel's label and the greeting the offerer sends.
+pub const CHANNEL_LABEL: &str = "chat";
+pub fn hello_from(name: &str) -> String {
+    format!("hello from {name}")
+}
+
+impl Peer {
+    pub fn new(cfg: PeerConfig, epoch: Instant) -> Result<Peer, String> {
+        let engine = SettingEngineBuilder::new()
+            .with_ice_timeouts(
+                Some(Duration::from_secs(5)),
+                Some(Duration::from_secs(10)),
+                Some(Duration::from_secs(2)),
+            )
+            .build();
+        let pc = RTCPeerConnectionBuilder::new()
+            .with_configuration(RTCConfigurationBuilder::new().build())
+            .with_setting_engine(engine)
+            .build(epoch)
+            .map_err(|e| format!("peer {}: could not create the peer connection: {e}", cfg.name))?;
+        let relay = match &cfg.turn {
+            None => None,
+            Some(t) => {
+                let client = TurnClient::new(
+                    TurnClientConfig {
+                        turn_serv_addr: t.server.to_string(),
+                        local_addr: cfg.host,
+                        transport_protocol: TransportProtocol::UDP,
+                        username: t.username.clone(),
+                        password: t.password.clone(),
+                        realm: t.realm.clone(),
+                        software: "rtc-lab peer".into(),
+                        rto_in_ms: 250,
+                        ..TurnClientConfig::default()
+                    },
+                    rtc::crypto::default_provider().map_err(|e| e.to_string())?,
+                )
+                .map_err(|e| format!("peer {}: TURN client: {e}", cfg.name))?;
+                Some(RelayGathering {
+                    client,
+                    server: t.server,
+                    allocate: None,
+                    relay: None,
+                    done: false,
+                    permitted: vec![],
+                })
+            }
+        };
+        Ok(Peer {
+            name: cfg.name,
+            host: cfg.host,
+            pc,
+            epoch,
+            offerer: cfg.offerer,
+            trickle: cfg.trickle,
+            srflx: cfg.stun.map(|server| SrflxGathering {
+                server,
+                tid: TransactionId::new(),
+                sent: 0,
+                next_send: Duration::ZERO,
+                done: false,
+            }),
+            mapped: None,
+            relay,
+            early_remote: vec![],
+            unsent_local: vec![],
+            description_sent: false,
+            gathering_notes: vec![],
+            gathering_done: false,
+            channel: None,
+            hello_sent: false,
+            outbox: VecDeque::new(),
+            signals: VecDeque::new(),
+            events: VecDeque::new(),
+            received: vec![],
+            connected_at: None,
+            channel_open_at: None,
+            failed_at: None,
+            known_remote: vec![],
+        })
+    }
+
+    fn at(&self, now: Duration) -> Instant {
+        self.epoch + now
+    }
+
+    /// Starts gathering; the offerer also creates its data channel and offer.
+    pub fn start(&mut self, now: Duration) -> Result<(), String> {
+        let host = CandidateHostConfig {
+            base_config: CandidateConfig {
+                network: "udp".into(),
+                address: self.host.ip().to_string(),
+                port: self.host.port(),
+                component: 1,
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+        .new_candidate_host()
+        .map_err(|e| e.to_string())?;
+        self.add_local(RTCIceCandidate::from(&host).to_json().map_err(|e| e.to_string())?, None)?;
+        if let Some(r) = self.relay.as_mut() {
+            r.allocate = Some(r.client.allocate(self.epoch + now).map_err(|e| format!("TURN allocate: {e}"))?);
+        }
+        if self.offerer {
+            self.pc.create_data_channel(CHANNEL_LABEL, None).map_err(|e| e.to_string())?;
+            if self.trickle {
+                self.send_offer(now)?;
+            }
+        }
+        self.poll(now);
+        Ok(())
+    }
+
+    fn send_offer(&mut self, now: Duration) -> Result<(), String> {
+        let offer = self.pc.create_offer(None).map_err(|e| format!("create offer: {e}"))?;
+        self.pc.set_local_description(self.at(now), offer).map_err(|e| format!("set local offer: {e}"))?;
+        let sdp = self.local_sdp();
+        self.signals.push_back(Signal::Offer { sdp });
+        self.after_description_sent();
+        Ok(())
+    }
+
+    fn local_sdp(&self) -> String {
+        self.pc.local_description().map(|d| d.sdp).unwrap_or_default()
+    }
+
+    fn after_description_sent(&mut self) {
+        self.description_sent = true;
+        if self.trickle {
+            for c in std::mem::take(&mut self.unsent_local) {
+                self.signals.push_back(candidate_signal(c));
+            }
+            if self.gathering_done {
+                self.signals.push_back(Signal::EndOfCandidates);
+            }
+        }
+    }
+
+    fn add_local(&mut self, init: RTCIceCandidateInit, url: Option<String>) -> Result<(), String> {
+        let init = RTCIceCandidateInit { url, ..init };
+        self.pc.add_local_candidate(init.clone()).map_err(|e| e.to_string())?;
+        if let Ok(c) = Candidate::parse(&init.candidate) {
+            self.events.push_back(PeerEvent::Gathered(c));
+        }
+        if self.trickle && self.description_sent {
+            self.signals.push_back(candidate_signal(init));
+        } else {
+            self.unsent_local.push(init);
+        }
+        Ok(())
+    }
+
+    fn finish_gathering_if_done(&mut self, now: Duration) {
+        let srflx_done = self.srflx.as_ref().is_none_or(|s| s.done);
+        let relay_done = self.relay.as_ref().is_none_or(|r| r.done);
+        if self.gathering_done || !srflx_done || !relay_done {
+            return;
+        }
+        self.gathering_done = true;
+        let _ = self.pc.add_local_candidate(RTCIceCandidateInit::default());
+        self.events.push_back(PeerEvent::GatheringDone { notes: self.gathering_notes.clone() });
+        if self.trickle {
+            if self.description_sent {
+                self.signals.push_back(Signal::EndOfCandidates);
+            }
+        } else if self.offerer {
+            // Non-trickle: the offer goes out only now, with every candidate in its SDP.
+            self.unsent_local.clear();
+            if let Err(e) = self.send_offer(now) {
+                self.events.push_back(PeerEvent::Problem(e));
+            }
+        } else if self.pc.remote_description().is_some() && !self.description_sent {
+            self.send_answer(now);
+        }
+    }
+
+    /// A signalling message from the other peer.
+    pub fn on_signal(&mut self, now: Duration, signal: Signal) {
+        let result = match signal {
+            Signal::Offer { sdp } => self.take_offer(now, sdp),
+            Signal::Answer { sdp } => RTCSessionDescription::answer(sdp)
+                .and_then(|d| self.pc.set_remote_description(self.at(now), d))
+                .map_err(|e| format!("the answer was refused: {e}"))
+                .map(|_| self.add_early_remote()),
+            Signal::Candidate { candidate, sdp_mid, sdp_mline_index } => {
+                let init = RTCIceCandidateInit { candidate, sdp_mid, sdp_mline_index, ..Default::default() };
+                if self.pc.remote_description().is_none() {
+                    self.early_remote.push(init);
+                    Ok(())
+                } else {
+                    self.add_remote(now, init)
+                }
+            }
+            Signal::EndOfCandidates => Ok(()),
+        };
+        if let Err(e) = result {
+            self.events.push_back(PeerEvent::Problem(e));
+        }
+        self.poll(now);
+    }
+
+    fn take_offer(&mut self, now: Duration, sdp: String) -> Result<(), String> {
+        crate::sdp::check(&sdp).map_err(|e| e.to_string())?;
+        let offer = RTCSessionDescription::offer(sdp).map_err(|e| format!("the offer was refused: {e}"))?;
+        self.pc.set_remote_description(self.at(now), offer).map_err(|e| format!("the offer was refused: {e}"))?;
+        self.add_early_remote();
+        if self.trickle || self.gathering_done {
+            self.send_answer(now);
+        }
+        Ok(())
+    }
+
+    fn send_answer(&mut self, now: Duration) {
+        let result = self
+            .pc
+            .create_answer(None)
+            .and_then(|a| self.pc.set_local_description(self.at(now), a))
+            .map_err(|e| format!("create answer: {e}"));
+        match result {
+            Ok(()) => {
+                let sdp = self.local_sdp();
+                self.signals.push_back(Signal::Answer { sdp });
+                self.after_description_sent();
+            }
+            Err(e) => self.events.push_back(PeerEvent::Problem(e)),
+        }
+    }
+
+    fn add_early_remote(&mut self) {
+        for c in std::mem::take(&mut self.early_remote) {
+            if let Err(e) = self.add_remote(Duration::ZERO, c) {
+                self.events.push_back(PeerEvent::Problem(e));
+            }
+        }
+        // Candidates carried in the SDP (non-trickle).
+        let lines: Vec<String> = self
+            .pc
+            .remote_description()
+            .map(|d| d.sdp.lines().filter(|l| l.starts_with("a=candidate:")).map(|l| l.to_string()).collect())
+            .unwrap_or_default();
+        for l in lines {
+            self.note_remote(&l);
+        }
+    }
+
+    fn add_remote(&mut self, now: Duration, init: RTCIceCandidateInit) -> Result<(), String> {
+        if init.candidate.is_empty() {
+            return Ok(());
+        }
+        let line = init.candidate.clone();
+        self.pc.add_remote_candidate(init).map_err(|e| format!("remote candidate refused: {e}"))?;
+        self.note_remote(&line);
+        self.permit(now, &line);
+        Ok(())
+    }
+
+    fn note_remote(&mut self, line: &str) {
+        if let Ok(c) = Candidate::parse(line) {
+            let key = c.addr();
+            if !self.known_remote.contains(&key) {
+                self.known_remote.push(key);
+                self.events.push_back(PeerEvent::RemoteCandidate(c));
+            }
+        }
+    }
+
+    /// A relayed candidate can only reach peers the TURN server has a permission for.
+    fn permit(&mut self, now: Duration, line: &str) {
+        let Ok(c) = Candidate::parse(line) else { return };
+        let Ok(ip) = c.address.parse::<std::net::IpAddr>() else { return };
+        let at = self.at(now);
+        let Some(r) = self.relay.as_mut() else { return };
+        let Some(relay) = r.relay else { return };
+        if r.permitted.contains(&ip) {
+            return;
+        }
+        r.permitted.push(ip);
+        let peer = SocketAddr::new(ip, c.port);
+        if let Ok(mut rel) = r.client.relay(relay) {
+            let _ = rel.create_permission(at, peer);
+        }
+    }
+
+    /// A datagram for this peer's host address, from `from` as seen after NATs.
+    pub fn on_datagram(&mut self, now: Duration, from: SocketAddr, bytes: Vec<u8>) {
+        if let Some(s) = self.srflx.as_mut()
+            && from == s.server
+            && !s.done
+            && let Some(mapped) = binding_reply(&bytes, &s.tid)
+        {
+            s.done = true;
+            self.on_mapped(now, mapped);
+            self.finish_gathering_if_done(now);
+            self.poll(now);
+            return;
+        }
+        if let Some(r) = self.relay.as_mut()
+            && from == r.server
+        {
+            let msg = TaggedBytesMut {
+                now: self.epoch + now,
+                transport: TransportContext {
+                    local_addr: self.host,
+                    peer_addr: from,
+                    ecn: None,
+                    transport_protocol: TransportProtocol::UDP,
+                },
+                message: BytesMut::from(&bytes[..]),
+            };
+            if let Err(e) = r.client.handle_read(msg) {
+                self.events.push_back(PeerEvent::Problem(format!("TURN client: {e}")));
+            }
+            self.poll(now);
+            return;
+        }
+        self.read_into_pc(now, self.host, from, &bytes);
+        self.poll(now);
+    }
+
+    fn read_into_pc(&mut self, now: Duration, local: SocketAddr, from: SocketAddr, bytes: &[u8]) {
+        let msg = TaggedBytesMut {
+            now: self.epoch + now,
+            transport: TransportContext {
+                local_addr: local,
+                peer_addr: from,
+                ecn: None,
+                transport_protocol: TransportProtocol::UDP,
+            },
+            message: BytesMut::from(bytes),
+        };
+        // A datagram the stack rejects (e.g. a stray check) is not fatal to the connection.
+        let _ = self.pc.handle_read(msg);
+    }
+
+    fn on_mapped(&mut self, _now: Duration, mapped: SocketAddr) {
+        self.mapped = Some(mapped);
+        if mapped == self.host {
+            self.gathering_notes.push(format!(
+                "the STUN server saw {mapped}, the host address itself: no NAT, so no server-reflexive candidate"
+            ));
+            return;
+        }
+        let srflx = CandidateServerReflexiveConfig {
+            base_config: CandidateConfig {
+                network: "udp".into(),
+                address: mapped.ip().to_string(),
+                port: mapped.port(),
+                component: 1,
+                ..Default::default()
+            },
+            rel_addr: self.host.ip().to_string(),
+            rel_port: self.host.port(),
+            ..Default::default()
+        }
+        .new_candidate_server_reflexive();
+        let url = self.srflx.as_ref().map(|s| format!("stun:{}", s.server));
+        match srflx
+            .map_err(|e| e.to_string())
+            .and_then(|c| RTCIceCandidate::from(&c).to_json().map_err(|e| e.to_string()))
+        {
+            Ok(init) => {
+                if let Err(e) = self.add_local(init, url) {
+                    self.events.push_back(PeerEvent::Problem(e));
+                }
+            }
+            Err(e) => self.events.push_back(PeerEvent::Problem(e)),
+        }
+    }
+
+    fn on_relay(&mut self, relay: SocketAddr) {
+        let related = self.mapped.unwrap_or(self.host);
+        let url = self.relay.as_ref().map(|r| format!("turn:{}?transport=udp", r.server));
+        let made = CandidateRelayConfig {
+            base_config: CandidateConfig {
+                network: "udp".into(),
+                address: relay.ip().to_string(),
+                port: relay.port(),
+                component: 1,
+                ..Default::default()
+            },
+            rel_addr: related.ip().to_string(),
+            rel_port: related.port(),
+            ..Default::default()
+        }
+        .new_candidate_relay()
+        .map_err(|e| e.to_string())
+        .and_then(|c| RTCIceCandidate::from(&c).to_json().map_err(|e| e.to_string()));
+        match made {
+            Ok(init) => {
+                if let Err(e) = self.add_local(init, url) {
+                    self.events.push_back(PeerEvent::Problem(e));
+                }
+            }
+            Err(e) => self.events.push_back(PeerEvent::Problem(e)),
+        }
+    }
+
+    /// Moves everything the stacks want to say out: datagrams, signals, events.
+    pub fn poll(&mut self, now: Duration) {
+        for _ in 0..64 {
+            let mut progressed = false;
+            while let Some(t) = self.pc.poll_write() {
+                progressed = true;
+                let local = t.transport.local_addr;
+                let relay = self.relay.as_ref().and_then(|r| r.relay);
+                if Some(local) == relay {
+                    let at = self.at(now);
+                    if let Some(r) = self.relay.as_mut()
+                        && let Ok(mut rel) = r.client.relay(local)
+                    {
+                        // No permission yet: the check is lost, as it would be on a real relay; ICE retries.
+                        let _ = rel.send_to(at, &t.message, t.transport.peer_addr);
+                    }
+                } else {
+                    self.outbox.push_back((local, t.transport.peer_addr, t.message.to_vec()));
+                }
+            }
+            if let Some(r) = self.relay.as_mut() {
+                while let Some(t) = r.client.poll_write() {
+                    progressed = true;
+                    self.outbox.push_back((self.host, t.transport.peer_addr, t.message.to_vec()));
+                }
+                let mut turn_events = vec![];
+                while let Some(e) = r.client.poll_event() {
+                    turn_events.push(e);
+                }
+                for e in turn_events {
+                    progressed = true;
+                    self.on_turn_event(now, e);
+                }
+            }
+            while let Some(e) = self.pc.poll_event() {
+                progressed = true;
+                self.on_pc_event(now, e);
+            }
+            while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
+                progressed = true;
+                if let RTCMessage::DataChannelMessage(id, m) = message {
+                    let text = String::from_utf8_lossy(&m.data).to_string();
+                    self.events.push_back(PeerEvent::Message(text.clone()));
+                    self.received.push(text.clone());
+                    if !self.offerer
+                        && let Some(mut dc) = self.pc.data_channel(id)
+                    {
+                        let _ = dc.send_text(self.epoch + now, format!("echo: {text}"));
+                    }
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+    }
+
+    fn on_turn_event(&mut self, now: Duration, e: TurnEvent) {
+        match e {
+            TurnEvent::AllocateResponse(_, relayed) => {
+                let relay: SocketAddr = relayed.into();
+                if let Some(r) = self.relay.as_mut() {
+                    r.relay = Some(relay);
+                    r.done = true;
+                }
+                self.on_relay(relay);
+                // Candidates that arrived before the allocation need their permission now.
+                let remotes: Vec<String> = self.known_remote.clone();
+                for addr in remotes {
+                    if let Some((ip, port)) = addr.rsplit_once(':') {
+                        self.permit(now, &format!("candidate:x 1 udp 1 {ip} {port} typ host"));
+                    }
+                }
+                self.finish_gathering_if_done(now);
+            }
+            TurnEvent::AllocateError(_, err) => {
+                self.gathering_notes.push(format!("TURN allocation failed: {err}"));
+                if let Some(r) = self.relay.as_mut() {
+                    r.done = true;
+                }
+                self.events.push_back(PeerEvent::Problem(format!("TURN allocation failed: {err}")));
+                self.finish_gathering_if_done(now);
+            }
+            TurnEvent::TransactionTimeout(tid) => {
+                let allocating = self.relay.as_ref().is_some_and(|r| r.allocate == Some(tid) && !r.done);
+                if allocating {
+                    let server = self.relay.as_ref().map(|r| r.server).expect("allocating");
+                    self.gathering_notes.push(format!("the TURN server {server} did not answer: no relayed candidate"));
+                    if let Some(r) = self.relay.as_mut() {
+                        r.done = true;
+                    }
+                    self.finish_gathering_if_done(now);
+                }
+            }
+            TurnEvent::DataIndicationOrChannelData(_, from, data) => {
+                if let Some(relay) = self.relay.as_ref().and_then(|r| r.relay) {
+                    self.read_into_pc(now, relay, from.into(), &data);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_pc_event(&mut self, now: Duration, e: RTCPeerConnectionEvent) {
+        match e {
+            RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(s) => {
+                self.events.push_back(PeerEvent::IceState(s.to_string()));
+            }
+            RTCPeerConnectionEvent::OnConnectionStateChangeEvent(s) => {
+                let state = s.to_string();
+                if state == "connected" && self.connected_at.is_none() {
+                    self.connected_at = Some(now);
+                }
+                if state == "failed" && self.failed_at.is_none() {
+                    self.failed_at = Some(now);
+                }
+                self.events.push_back(PeerEvent::ConnectionState(state));
+            }
+            RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnOpen(id)) => {
+                self.channel = Some(id);
+                self.channel_open_at.get_or_insert(now);
+                self.events.push_back(PeerEvent::DataChannelOpen(CHANNEL_LABEL.into()));
+                if self.offerer && !self.hello_sent {
+                    self.hello_sent = true;
+                    let hello = hello_from(&self.name);
+                    if let Some(mut dc) = self.pc.data_channel(id) {
+                        let _ = dc.send_text(self.epoch + now, hello);
+                    }
+                }
+            }
+            RTCPeerConnectionEvent::OnIceCandidateEvent(_) => {}
+            _ => {}
+        }
+    }
+
+    /// The earliest time this peer needs `handle_timeout`.
+    pub fn poll_timeout(&mut self) -> Option<Duration> {
+        let mut t = self.pc.poll_timeout().map(|i| i.saturating_duration_since(self.epoch));
+        if let Some(r) = self.relay.as_mut()
+            && let Some(i) = r.client.poll_timeout()
+        {
+            let d = i.saturating_duration_since(self.epoch);
+            t = Some(t.map_or(d, |x| x.min(d)));
+        }
+        if let Some(s) = self.srflx.as_ref().filter(|s| !s.done) {
+            t = Some(t.map_or(s.next_send, |x| x.min(s.next_send)));
+        }
+        t
+    }
+
+    pub fn handle_timeout(&mut self, now: Duration) {
+        let at = self.at(now);
+        if self.pc.poll_timeout().is_some_and(|t| t <= at) {
+            let _ = self.pc.handle_timeout(at);
+        }
+        if let Some(r) = self.relay.as_mut()
+            && r.client.poll_timeout().is_some_and(|t| t <= at)
+        {
+            let _ = r.client.handle_timeout(at);
+        }
+        self.stun_timer(now);
+        self.finish_gathering_if_done(now);
+        self.poll(now);
+    }
+
+    fn stun_timer(&mut self, now: Duration) {
+        let host = self.host;
+        let Some(s) = self.srflx.as_mut() else { return };
+        if s.done || s.next_send > now {
+            return;
+        }
+        if (s.sent as usize) < STUN_RETRIES.len() {
+            let mut m = Message::new();
+            if m.build(&[Box::new(s.tid), Box::new(BINDING_REQUEST)]).is_ok() {
+                self.outbox.push_back((host, s.server, m.raw));
+            }
+            s.sent += 1;
+            s.next_send = STUN_RETRIES.get(s.sent as usize).copied().unwrap_or(STUN_GIVE_UP_AFTER);
+        } else {
+            s.done = true;
+            let server = s.server;
+            self.gathering_notes.push(format!(
+                "the STUN server {server} did not answer {} Binding requests in {} s: no server-reflexive candidate",
+                STUN_RETRIES.len(),
+                STUN_GIVE_UP_AFTER.as_secs_f64()
+            ));
+        }
+    }
+
+    /// The selected pair's (local, remote) candidates, as this peer's ICE agent reports them.
+    pub fn selected_pair(&self) -> Option<(Candidate, Candidate)> {
+        let pair = self.pc.sctp()?.transport().ice_transport().get_selected_candidate_pair()?;
+        let local = Candidate::parse(&pair.local().to_json().ok()?.candidate).ok()?;
+        let remote = Candidate::parse(&pair.remote().to_json().ok()?.candidate).ok()?;
+        Some((local, remote))
+    }
+
+    pub fn is_offerer(&self) -> bool {
+        self.offerer
+    }
+
+    pub fn relay_address(&self) -> Option<SocketAddr> {
+        self.relay.as_ref().and_then(|r| r.relay)
+    }
+
+    /// The candidate-pair statistics (W3C fields), for the pair table.
+    pub fn pair_stats(&mut self, now: Duration) -> Vec<crate::stats::PairRow> {
+        let report = self.pc.get_stats(self.epoch + now, rtc::statistics::StatsSelector::None);
+        crate::stats::pair_rows(&report)
+    }
+
+    pub fn ice_type_of_selected(&self) -> Option<CandidateType> {
+        self.selected_pair().map(|(l, r)| l.typ.max(r.typ))
+    }
+}
+
+fn candidate_signal(c: RTCIceCandidateInit) -> Signal {
+    Signal::Candidate { candidate: c.candidate, sdp_mid: c.sdp_mid, sdp_mline_index: c.sdp_mline_index }
+}
+
+/// The mapped address of a Binding success with this transaction id.
+fn binding_reply(bytes: &[u8], tid: &TransactionId) -> Option<SocketAddr> {
+    let mut m = Message::new();
+    m.unmarshal_binary(bytes).ok()?;
+    if m.typ != BINDING_SUCCESS || m.transaction_id != *tid {
+        return None;
+    }
+    let mut x = XorMappedAddress::default();
+    x.get_from(&m).ok()?;
+    Some(SocketAddr::new(x.ip, x.port))
+}
