@@ -9,7 +9,10 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rtclab_app::course::LessonSource;
 use rtclab_app::{compare, plots};
-use rtclab_cli::{bench, connect, lanes, progress, table};
+use rtclab_cli::{bench, connect, lanes, nat, progress, table};
+use rtclab_natlab::nat::NatSpec;
+use rtclab_natlab::net::LinkConditions;
+use rtclab_natlab::session::Scenario;
 use rtclab_techniques::workload::limits;
 use rtclab_techniques::{Direction, Technique, Workload};
 use rtclab_trace::describe;
@@ -91,6 +94,71 @@ enum Command {
         /// Folder of your own lessons to teach instead of the built-in course (or $RTCLAB_LESSONS_DIR).
         #[arg(long, value_name = "DIR")]
         lessons: Option<PathBuf>,
+    },
+    /// The NAT lab: every NAT preset pair, with and without TURN, run as real WebRTC peers in
+    /// virtual time, beside what RFC 4787 theory predicts.
+    NatMatrix {
+        /// Only the runs with a TURN server (default: both without and with).
+        #[arg(long)]
+        turn: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print {"rows":[{"a","b","turn","expected","outcome","connect_ms"}…]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One WebRTC connection between peer A and peer B behind the NATs you choose, fully traced:
+    /// candidates, checks, pairs, NAT tables, and why it did or did not connect directly.
+    Webrtc {
+        /// NAT in front of peer A: none, full-cone, restricted-cone, port-restricted, symmetric,
+        /// udp-blocked, or a grid point like apdm-eif.
+        #[arg(long, value_parser = nat::parse_nat, default_value = "none")]
+        nat_a: NatSpec,
+        /// NAT in front of peer B (same values).
+        #[arg(long, value_parser = nat::parse_nat, default_value = "none")]
+        nat_b: NatSpec,
+        /// Give both peers the lab's TURN server.
+        #[arg(long)]
+        turn: bool,
+        /// The TURN password the peers use (the server knows `secret`; try a wrong one).
+        #[arg(long, default_value = "secret")]
+        turn_password: String,
+        /// Gather no server-reflexive candidates (no STUN server).
+        #[arg(long)]
+        no_stun: bool,
+        /// Put every candidate in the SDP instead of trickling them.
+        #[arg(long)]
+        no_trickle: bool,
+        /// One-way latency of the internet crossing.
+        #[arg(long, value_parser = parse_duration, default_value = "20ms")]
+        latency: Duration,
+        /// Random extra delay per datagram, up to this much.
+        #[arg(long, value_parser = parse_duration, default_value = "0ms")]
+        jitter: Duration,
+        /// Datagrams lost on the internet crossing (e.g. 1%).
+        #[arg(long, value_parser = nat::parse_loss, default_value = "0%")]
+        loss: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print every datagram (sent, translated, dropped, delivered) in the timeline.
+        #[arg(long)]
+        full: bool,
+        /// Print the whole report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Save every event as JSON Lines.
+        #[arg(long, value_name = "FILE")]
+        trace: Option<PathBuf>,
+    },
+    /// RFC 5780 NAT behaviour discovery against the lab's STUN server, from behind the NAT you choose.
+    NatDiscover {
+        /// The NAT to discover (same values as `webrtc --nat-a`).
+        #[arg(long, value_parser = nat::parse_nat)]
+        nat: NatSpec,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
     },
     /// The course: list the lessons, or check a folder of lessons for mistakes.
     Lessons {
@@ -243,7 +311,9 @@ macro_rules! out {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,rtc_dtls=error".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -291,6 +361,59 @@ async fn dispatch(cmd: Command) -> Result<()> {
             out!("{}", lanes::render(&events, &opts));
             Ok(())
         }
+        Command::NatMatrix { turn, seed, json } => nat_matrix(turn, seed, json),
+        Command::Webrtc {
+            nat_a,
+            nat_b,
+            turn,
+            turn_password,
+            no_stun,
+            no_trickle,
+            latency,
+            jitter,
+            loss,
+            seed,
+            full,
+            json,
+            trace,
+        } => {
+            let scenario = Scenario {
+                nat_a,
+                nat_b,
+                turn,
+                turn_password,
+                stun: !no_stun,
+                trickle: !no_trickle,
+                link: LinkConditions { latency, jitter, loss },
+                seed,
+                deadline: nat::DEFAULT_DEADLINE,
+            };
+            let report = rtclab_natlab::session::run(&scenario).map_err(anyhow::Error::msg)?;
+            if let Some(path) = trace {
+                let mut text = String::new();
+                for e in &report.events {
+                    text.push_str(&serde_json::to_string(e)?);
+                    text.push('\n');
+                }
+                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {} events to {}", report.events.len(), path.display());
+            }
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                out!("{}", nat::run_text(&report, full));
+            }
+            Ok(())
+        }
+        Command::NatDiscover { nat: spec, seed, json } => {
+            let d = rtclab_natlab::discover::discover(spec, seed);
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&d)?);
+            } else {
+                out!("{}", nat::discovery_text(&d));
+            }
+            Ok(())
+        }
         Command::Bench { which } => run_bench(which).await,
         Command::Lessons { which } => lessons(which),
         Command::Serve { port, ui, lessons } => {
@@ -315,6 +438,29 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn nat_matrix(turn_only: bool, seed: u64, json: bool) -> Result<()> {
+    let turn: &[bool] = if turn_only { &[true] } else { &[false, true] };
+    let bar = if json { indicatif::ProgressBar::hidden() } else { indicatif::ProgressBar::new(0) };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} runs")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix("NAT matrix");
+    let m = rtclab_natlab::matrix::run_matrix(turn, seed, |done, total| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    })
+    .map_err(anyhow::Error::msg)?;
+    bar.finish_and_clear();
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&m)?);
+    } else {
+        out!("{}", nat::matrix_table(&m));
+    }
+    Ok(())
 }
 
 async fn comparison(techniques: &[Technique], args: &WorkloadArgs, output: &OutputArgs) -> Result<()> {

@@ -8,16 +8,19 @@
 //! - `net` — the simulated internet: sites, links (latency, jitter, loss), routing, the
 //!   datagram trace.
 //! - `classify` — what a datagram is (STUN, TURN, DTLS, ChannelData), from its bytes.
+//! - `discover` — RFC 5780 NAT behaviour discovery against the lab's STUN server.
 //! - `stun_server` — Binding with XOR-MAPPED-ADDRESS, OTHER-ADDRESS, CHANGE-REQUEST.
 //! - `turn_server` — Allocate, Refresh, CreatePermission, ChannelBind, indications, ChannelData.
 //! - `peer` — one real `RTCPeerConnection` with its gathering (host, STUN, TURN), trickle and data channel.
 //! - `signal` — the signalling messages (JSON) between the peers.
 //! - `candidate`, `sdp`, `stats` — candidates, SDP lines and candidate pairs as a learner reads them.
 //! - `session` — one run: the scenario, the discrete-event loop, the report.
+//! - `why` — the plain-language explanation of a run, one rule per situation.
 //! - `theory` — the outcome RFC 4787 + ideal ICE predict; `matrix` — every preset pair, run and predicted.
 
 pub mod candidate;
 pub mod classify;
+pub mod discover;
 pub mod matrix;
 pub mod nat;
 pub mod net;
@@ -29,6 +32,7 @@ pub mod stats;
 pub mod stun_server;
 pub mod theory;
 pub mod turn_server;
+pub mod why;
 
 fn millis<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)

@@ -118,11 +118,11 @@ pub struct Delivery {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Leg {
     /// Crossing a LAN from its host to its NAT.
-    ToNat(usize),
+    Nat(usize),
     /// Crossing the internet to a public address.
-    ToPublic,
+    Public,
     /// Crossing a LAN from its NAT to its host.
-    ToHost(usize),
+    Host(usize),
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -207,9 +207,9 @@ impl Internet {
         match self.site_of_host(from.ip()) {
             Some(site) if self.sites[site].nat.is_some() => {
                 if to.ip() == from.ip() {
-                    self.schedule(now, Leg::ToHost(site), id, from, to, bytes);
+                    self.schedule(now, Leg::Host(site), id, from, to, bytes);
                 } else {
-                    self.schedule(now + LAN_LATENCY, Leg::ToNat(site), id, from, to, bytes);
+                    self.schedule(now + LAN_LATENCY, Leg::Nat(site), id, from, to, bytes);
                 }
             }
             _ => self.cross_internet(now, id, from, to, bytes),
@@ -231,7 +231,7 @@ impl Internet {
         } else {
             self.link.jitter.mul_f64(self.rng.random::<f64>())
         };
-        self.schedule(now + self.link.latency + jitter, Leg::ToPublic, id, src, dst, bytes);
+        self.schedule(now + self.link.latency + jitter, Leg::Public, id, src, dst, bytes);
     }
 
     /// When the next datagram arrives somewhere, or a NAT mapping may expire.
@@ -245,9 +245,9 @@ impl Internet {
         while self.in_flight.peek().is_some_and(|Reverse(f)| f.at <= now) {
             let Reverse(f) = self.in_flight.pop().expect("peeked");
             match f.leg {
-                Leg::ToNat(site) => self.at_nat_from_inside(site, f),
-                Leg::ToPublic => self.at_public(f),
-                Leg::ToHost(_) => {
+                Leg::Nat(site) => self.at_nat_from_inside(site, f),
+                Leg::Public => self.at_public(f),
+                Leg::Host(_) => {
                     let what = classify::describe(&f.bytes);
                     self.note(f.at, f.datagram, NetEventKind::Delivered { to: f.dst, from: f.src, what });
                     self.deliveries.push_back(Delivery { at: f.at, to: f.dst, from: f.src, bytes: f.bytes });
@@ -308,7 +308,7 @@ impl Internet {
                 );
                 if hairpin {
                     // RFC 4787 REQ-9: back in through the outside address, seen from `outside`.
-                    self.schedule(f.at, Leg::ToPublic, f.datagram, outside, f.dst, f.bytes);
+                    self.schedule(f.at, Leg::Public, f.datagram, outside, f.dst, f.bytes);
                 } else {
                     self.cross_internet(f.at, f.datagram, outside, f.dst, f.bytes);
                 }
@@ -337,7 +337,7 @@ impl Internet {
                             outbound: false,
                         },
                     );
-                    self.schedule(f.at + LAN_LATENCY, Leg::ToHost(site), f.datagram, f.src, inside, f.bytes);
+                    self.schedule(f.at + LAN_LATENCY, Leg::Host(site), f.datagram, f.src, inside, f.bytes);
                 }
                 Err(rule) => {
                     self.note(
@@ -352,7 +352,7 @@ impl Internet {
         if let Some(site) = self.site_of_host(f.dst.ip())
             && self.sites[site].nat.is_none()
         {
-            return self.schedule(f.at, Leg::ToHost(site), f.datagram, f.src, f.dst, f.bytes);
+            return self.schedule(f.at, Leg::Host(site), f.datagram, f.src, f.dst, f.bytes);
         }
         if let Some(stun) = self.stun
             && stun.serves(f.dst)

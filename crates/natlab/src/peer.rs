@@ -71,6 +71,8 @@ pub enum PeerEvent {
     Message(String),
     /// Something went wrong that the learner should see (bad SDP, TURN refused, …).
     Problem(String),
+    /// A candidate pair's checks, answers, state or nomination changed.
+    Pair(crate::stats::PairRow),
 }
 
 /// A STUN Binding exchange for the server-reflexive candidate, retransmitted RFC 8489 style.
@@ -124,7 +126,8 @@ pub struct Peer {
     pub connected_at: Option<Duration>,
     pub channel_open_at: Option<Duration>,
     pub failed_at: Option<Duration>,
-    known_remote: Vec<String>,
+    known_remote: Vec<(SocketAddr, CandidateType)>,
+    pairs: crate::stats::PairTracker,
 }
 
 impl std::fmt::Debug for Peer {
@@ -212,6 +215,7 @@ impl Peer {
             channel_open_at: None,
             failed_at: None,
             known_remote: vec![],
+            pairs: crate::stats::PairTracker::default(),
         })
     }
 
@@ -391,12 +395,51 @@ impl Peer {
     }
 
     fn note_remote(&mut self, line: &str) {
-        if let Ok(c) = Candidate::parse(line) {
-            let key = c.addr();
-            if !self.known_remote.contains(&key) {
-                self.known_remote.push(key);
+        if let Ok(c) = Candidate::parse(line)
+            && let Ok(ip) = c.address.parse::<std::net::IpAddr>()
+        {
+            let addr = SocketAddr::new(ip, c.port);
+            if !self.known_remote.iter().any(|(a, _)| *a == addr) {
+                self.known_remote.push((addr, c.typ));
                 self.events.push_back(PeerEvent::RemoteCandidate(c));
             }
+        }
+    }
+
+    /// A check from an address nobody signalled: ICE learns it as a peer-reflexive candidate
+    /// (RFC 8445 §7.3.1.3), with the priority the check carried.
+    fn learn_prflx(&mut self, from: SocketAddr, bytes: &[u8]) {
+        if self.known_remote.iter().any(|(a, _)| *a == from) {
+            return;
+        }
+        let Some(m) = crate::classify::stun(bytes) else { return };
+        let Ok(priority) = m.get(rtc::stun::attributes::ATTR_PRIORITY) else { return };
+        if m.typ != BINDING_REQUEST || priority.len() != 4 {
+            return;
+        }
+        self.known_remote.push((from, CandidateType::Prflx));
+        self.events.push_back(PeerEvent::RemoteCandidate(Candidate {
+            foundation: "(learned)".into(),
+            component: 1,
+            protocol: "udp".into(),
+            priority: u32::from_be_bytes([priority[0], priority[1], priority[2], priority[3]]),
+            address: from.ip().to_string(),
+            port: from.port(),
+            typ: CandidateType::Prflx,
+            related_address: None,
+            related_port: None,
+        }));
+    }
+
+    fn track_pair(&mut self, changed: Option<(usize, bool)>) {
+        let Some((i, significant)) = changed else { return };
+        let row = self.pairs.row_at(i).clone();
+        let local_type = if Some(row.local) == self.relay_address() { "relay" } else { "host" };
+        let remote_type =
+            self.known_remote.iter().find(|(a, _)| *a == row.remote).map(|(_, t)| t.name()).unwrap_or("prflx");
+        self.pairs.set_types(i, local_type, remote_type);
+        if significant {
+            self.events.push_back(PeerEvent::Pair(self.pairs.row_at(i).clone()));
         }
     }
 
@@ -454,6 +497,9 @@ impl Peer {
     }
 
     fn read_into_pc(&mut self, now: Duration, local: SocketAddr, from: SocketAddr, bytes: &[u8]) {
+        self.learn_prflx(from, bytes);
+        let changed = self.pairs.on_read(now, local, from, bytes);
+        self.track_pair(changed);
         let msg = TaggedBytesMut {
             now: self.epoch + now,
             transport: TransportContext {
@@ -538,6 +584,8 @@ impl Peer {
             while let Some(t) = self.pc.poll_write() {
                 progressed = true;
                 let local = t.transport.local_addr;
+                let changed = self.pairs.on_write(now, local, t.transport.peer_addr, &t.message);
+                self.track_pair(changed);
                 let relay = self.relay.as_ref().and_then(|r| r.relay);
                 if Some(local) == relay {
                     let at = self.at(now);
@@ -591,18 +639,16 @@ impl Peer {
     fn on_turn_event(&mut self, now: Duration, e: TurnEvent) {
         match e {
             TurnEvent::AllocateResponse(_, relayed) => {
-                let relay: SocketAddr = relayed.into();
+                let relay: SocketAddr = relayed;
                 if let Some(r) = self.relay.as_mut() {
                     r.relay = Some(relay);
                     r.done = true;
                 }
                 self.on_relay(relay);
                 // Candidates that arrived before the allocation need their permission now.
-                let remotes: Vec<String> = self.known_remote.clone();
+                let remotes: Vec<SocketAddr> = self.known_remote.iter().map(|(a, _)| *a).collect();
                 for addr in remotes {
-                    if let Some((ip, port)) = addr.rsplit_once(':') {
-                        self.permit(now, &format!("candidate:x 1 udp 1 {ip} {port} typ host"));
-                    }
+                    self.permit(now, &format!("candidate:x 1 udp 1 {} {} typ host", addr.ip(), addr.port()));
                 }
                 self.finish_gathering_if_done(now);
             }
@@ -627,7 +673,7 @@ impl Peer {
             }
             TurnEvent::DataIndicationOrChannelData(_, from, data) => {
                 if let Some(relay) = self.relay.as_ref().and_then(|r| r.relay) {
-                    self.read_into_pc(now, relay, from.into(), &data);
+                    self.read_into_pc(now, relay, from, &data);
                 }
             }
             _ => {}
@@ -736,10 +782,9 @@ impl Peer {
         self.relay.as_ref().and_then(|r| r.relay)
     }
 
-    /// The candidate-pair statistics (W3C fields), for the pair table.
-    pub fn pair_stats(&mut self, now: Duration) -> Vec<crate::stats::PairRow> {
-        let report = self.pc.get_stats(self.epoch + now, rtc::statistics::StatsSelector::None);
-        crate::stats::pair_rows(&report)
+    /// The candidate pairs as the wire showed them, for the pair table.
+    pub fn pair_rows(&self) -> Vec<crate::stats::PairRow> {
+        self.pairs.rows().to_vec()
     }
 
     pub fn ice_type_of_selected(&self) -> Option<CandidateType> {

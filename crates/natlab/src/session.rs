@@ -152,6 +152,11 @@ pub enum SimEventKind {
         peer: String,
         text: String,
     },
+    /// A candidate pair's row after a check, an answer, a state change or a nomination.
+    Pair {
+        peer: String,
+        row: PairRow,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -188,6 +193,8 @@ pub struct RunReport {
     pub turn: bool,
     pub trickle: bool,
     pub seed: u64,
+    /// One-way latency of the internet crossing.
+    pub latency_ms: f64,
     pub outcome: Outcome,
     /// Offer sent → data channel open on both sides, virtual milliseconds.
     pub connect_ms: Option<f64>,
@@ -198,11 +205,19 @@ pub struct RunReport {
     /// Bytes the TURN server relayed (both ways, all allocations).
     pub relayed_bytes: u64,
     pub events: Vec<SimEvent>,
+    /// Events past `MAX_EVENTS`, counted but not kept.
+    pub events_dropped: u64,
+    /// The plain-language explanation (see `why`).
+    pub why: crate::why::Why,
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
+
+/// Events kept per run; beyond this they are counted, not stored (a pair of NATs that map
+/// per destination and let anyone in makes the peers learn a new address with every check).
+pub const MAX_EVENTS: usize = 60_000;
 
 /// Upper bound on loop iterations: a run that needs more is a bug, not a slow network.
 const MAX_STEPS: usize = 2_000_000;
@@ -245,7 +260,7 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
     }
     let mut peers: [Peer; 2] = peers.map(|p| p.expect("checked above"));
 
-    let mut events: Vec<SimEvent> = Vec::new();
+    let mut log = EventLog::default();
     let mut signals: VecDeque<(Duration, usize, Signal)> = VecDeque::new();
     let signal_delay = LAN_LATENCY * 2 + s.link.latency * 2;
     let mut now = Duration::ZERO;
@@ -270,7 +285,7 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
                     offer_at.get_or_insert(now);
                 }
                 let other = 1 - i;
-                events.push(SimEvent {
+                log.push(SimEvent {
                     at_us: now.as_micros() as u64,
                     kind: SimEventKind::Signal {
                         from: p.name.clone(),
@@ -281,10 +296,10 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
                 });
                 signals.push_back((now + signal_delay, other, sig));
             }
-            drain_peer_events(p, now, &mut events);
+            drain_peer_events(p, now, &mut log);
         }
         for e in net.take_trace() {
-            events.push(net_event(e));
+            log.push(net_event(e));
         }
         let hello = hello_from("A");
         if peers[0].received.iter().any(|m| *m == format!("echo: {hello}")) {
@@ -328,10 +343,10 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
         }
     }
     for e in net.take_trace() {
-        events.push(net_event(e));
+        log.push(net_event(e));
     }
     for p in &mut peers {
-        drain_peer_events(p, now, &mut events);
+        drain_peer_events(p, now, &mut log);
     }
 
     let connected =
@@ -346,16 +361,18 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
         _ => None,
     };
     let relayed_bytes = net.turn.as_ref().map(|t| t.allocations().map(|a| a.bytes_relayed).sum()).unwrap_or(0);
+    let EventLog { events, dropped: events_dropped } = log;
     let specs = [s.nat_a, s.nat_b];
     let reports: Vec<PeerReport> =
-        peers.iter_mut().enumerate().map(|(i, p)| peer_report(p, &specs[i], &net, i, now, &events)).collect();
+        peers.iter_mut().enumerate().map(|(i, p)| peer_report(p, &specs[i], &net, i, &events)).collect();
     let [ra, rb]: [PeerReport; 2] = reports.try_into().expect("two peers");
-    Ok(RunReport {
+    let mut report = RunReport {
         nat_a: s.nat_a.to_string(),
         nat_b: s.nat_b.to_string(),
         turn: s.turn,
         trickle: s.trickle,
         seed: s.seed,
+        latency_ms: ms(s.link.latency),
         outcome,
         connect_ms,
         ran_ms: ms(now),
@@ -363,14 +380,35 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
         peers: [ra, rb],
         relayed_bytes,
         events,
-    })
+        events_dropped,
+        why: crate::why::Why { headline: String::new(), reasons: vec![], fix: None, cost: None },
+    };
+    report.why = crate::why::explain(&report);
+    Ok(report)
+}
+
+/// The run's events, bounded by `MAX_EVENTS`.
+#[derive(Debug, Default)]
+struct EventLog {
+    events: Vec<SimEvent>,
+    dropped: u64,
+}
+
+impl EventLog {
+    fn push(&mut self, e: SimEvent) {
+        if self.events.len() < MAX_EVENTS {
+            self.events.push(e);
+        } else {
+            self.dropped += 1;
+        }
+    }
 }
 
 fn net_event(e: NetEvent) -> SimEvent {
     SimEvent { at_us: e.at.as_micros() as u64, kind: SimEventKind::Net { datagram: e.datagram, event: e.kind } }
 }
 
-fn drain_peer_events(p: &mut Peer, now: Duration, events: &mut Vec<SimEvent>) {
+fn drain_peer_events(p: &mut Peer, now: Duration, log: &mut EventLog) {
     let peer = p.name.clone();
     while let Some(e) = p.events.pop_front() {
         let kind = match e {
@@ -382,19 +420,13 @@ fn drain_peer_events(p: &mut Peer, now: Duration, events: &mut Vec<SimEvent>) {
             PeerEvent::DataChannelOpen(label) => SimEventKind::DataChannelOpen { peer: peer.clone(), label },
             PeerEvent::Message(text) => SimEventKind::Message { peer: peer.clone(), text },
             PeerEvent::Problem(text) => SimEventKind::Problem { peer: peer.clone(), text },
+            PeerEvent::Pair(row) => SimEventKind::Pair { peer: peer.clone(), row },
         };
-        events.push(SimEvent { at_us: now.as_micros() as u64, kind });
+        log.push(SimEvent { at_us: now.as_micros() as u64, kind });
     }
 }
 
-fn peer_report(
-    p: &mut Peer,
-    spec: &NatSpec,
-    net: &Internet,
-    site: usize,
-    now: Duration,
-    events: &[SimEvent],
-) -> PeerReport {
+fn peer_report(p: &mut Peer, spec: &NatSpec, net: &Internet, site: usize, events: &[SimEvent]) -> PeerReport {
     let mine = |e: &&SimEvent, want: &str| match &e.kind {
         SimEventKind::Gathered { peer, .. } | SimEventKind::RemoteCandidate { peer, .. } => {
             peer == &p.name && want == kind_name(&e.kind)
@@ -413,9 +445,6 @@ fn peer_report(
             })
             .collect()
     };
-    let of_peer = |f: fn(&SimEventKind) -> Option<Vec<String>>| -> Vec<String> {
-        events.iter().filter_map(|e| f(&e.kind)).flatten().collect()
-    };
     let name = p.name.clone();
     let problems: Vec<String> = events
         .iter()
@@ -432,7 +461,6 @@ fn peer_report(
         })
         .flatten()
         .collect();
-    let _ = of_peer;
     PeerReport {
         name: p.name.clone(),
         host: p.host,
@@ -441,7 +469,7 @@ fn peer_report(
         local_candidates: candidates("gathered"),
         remote_candidates: candidates("remote"),
         selected: p.selected_pair(),
-        pairs: p.pair_stats(now),
+        pairs: p.pair_rows(),
         connected_ms: p.connected_at.map(ms),
         channel_open_ms: p.channel_open_at.map(ms),
         received: p.received.clone(),

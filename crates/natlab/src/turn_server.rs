@@ -197,7 +197,7 @@ impl TurnServer {
         self.expire(now);
         let mut out = TurnOutput { notes: self.take_notes(), ..TurnOutput::default() };
         if to != self.listen {
-            self.from_peer(from, to, bytes, &mut out);
+            self.datagram_from_peer(from, to, bytes, &mut out);
         } else if ChannelData::is_channel_data(bytes) {
             self.channel_data_from_client(from, bytes, &mut out);
         } else {
@@ -210,7 +210,7 @@ impl TurnServer {
         out
     }
 
-    fn from_peer(&mut self, from: SocketAddr, relay: SocketAddr, bytes: &[u8], out: &mut TurnOutput) {
+    fn datagram_from_peer(&mut self, from: SocketAddr, relay: SocketAddr, bytes: &[u8], out: &mut TurnOutput) {
         let listen = self.listen;
         let Some(a) = self.allocations.values_mut().find(|a| a.relay == relay) else {
             return out.refused.push(format!("no allocation at {relay}"));
