@@ -8,6 +8,7 @@
 //! - [`live`]: the figures of a run as it goes, from the same accumulator as the final ones.
 //! - [`learn`]: the course as the UI sees it, progress storage, the wizard.
 //! - [`course`]: the built-in course, or a learner's folder.
+//! - [`nat`]: the NAT lab's operations (the lab itself is `rtclab-natlab`).
 //! - [`compare`]: runs techniques one after another under one workload; plain-language findings.
 //! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
 //! - [`error`]: `LabError`, `{kind, message}` for the UI.
@@ -21,6 +22,7 @@ pub mod error;
 pub mod har;
 pub mod learn;
 pub mod live;
+pub mod nat;
 pub mod ops;
 pub mod plots;
 pub mod service;
@@ -109,5 +111,23 @@ impl ops::Api for App {
     }
     fn wizard_verdict(&self, input: learn::WizardInput) -> Result<learn::verdict::WizardVerdict, LabError> {
         self.learn.wizard_verdict(&self.lab, &input)
+    }
+    fn nat_catalog(&self, _: ()) -> Result<rtclab_natlab::view::NatCatalog, LabError> {
+        Ok(nat::nat_catalog())
+    }
+    fn nat_run(&self, r: rtclab_natlab::view::NatRunRequest) -> Result<rtclab_natlab::view::NatRunView, LabError> {
+        nat::nat_run(&r)
+    }
+    fn nat_matrix(
+        &self,
+        r: rtclab_natlab::matrix::NatMatrixRequest,
+    ) -> Result<rtclab_natlab::matrix::Matrix, LabError> {
+        nat::nat_matrix(&r)
+    }
+    fn nat_discover(
+        &self,
+        r: rtclab_natlab::discover::NatDiscoverRequest,
+    ) -> Result<rtclab_natlab::discover::Discovery, LabError> {
+        nat::nat_discover(&r)
     }
 }

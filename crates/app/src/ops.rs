@@ -24,6 +24,9 @@ use crate::error::LabError;
 use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
 use crate::learn::{WizardAnswer, WizardInput};
+use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
+use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
+use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
 
 pub use serde_json::Value as Json;
 
@@ -139,6 +142,14 @@ operations! {
     test_recommendation(WizardInput) -> RunStatus;
     /// Whether the finished test backs the recommendation, beyond noise and at the learner's budget.
     wizard_verdict(WizardInput) -> WizardVerdict;
+    /// The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run.
+    nat_catalog(()) -> NatCatalog;
+    /// One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws.
+    nat_run(NatRunRequest) -> NatRunView;
+    /// Every NAT preset pair, with and without TURN: measured outcome beside RFC 4787 theory.
+    nat_matrix(NatMatrixRequest) -> Matrix;
+    /// RFC 5780 behaviour discovery of a NAT against the lab's STUN server.
+    nat_discover(NatDiscoverRequest) -> Discovery;
 }
 
 /// An operation's name and the TypeScript names of its request and response.

@@ -11,7 +11,8 @@ use rtc::stun::addr::MappedAddress;
 use rtc::stun::attributes::{ATTR_CHANGE_REQUEST, ATTR_OTHER_ADDRESS};
 use rtc::stun::message::{BINDING_REQUEST, BINDING_SUCCESS, Getter, Message, TransactionId};
 use rtc::stun::xoraddr::XorMappedAddress;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::nat::{Filtering, Mapping, NatSpec};
 use crate::net::{Internet, LinkConditions};
@@ -19,18 +20,34 @@ use crate::session::addresses::*;
 use crate::stun_server::{CHANGE_IP, CHANGE_PORT, StunServer};
 
 /// One request of the procedure and what came back.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct DiscoveryStep {
     pub test: String,
+    #[ts(as = "String")]
     pub from: SocketAddr,
+    #[ts(as = "String")]
     pub to: SocketAddr,
     pub change_request: String,
     /// The mapped address in the answer, if one came.
+    #[ts(as = "Option<String>")]
     pub mapped: Option<SocketAddr>,
+    #[ts(as = "Option<String>")]
     pub answered_from: Option<SocketAddr>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// `nat_discover`: the NAT to look at from outside.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NatDiscoverRequest {
+    pub nat: String,
+    #[serde(default)]
+    #[ts(type = "number")]
+    pub seed: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Discovery {
     pub nat: String,
     pub steps: Vec<DiscoveryStep>,

@@ -15,6 +15,7 @@
 //! - `signal` — the signalling messages (JSON) between the peers.
 //! - `candidate`, `sdp`, `stats` — candidates, SDP lines and candidate pairs as a learner reads them.
 //! - `session` — one run: the scenario, the discrete-event loop, the report.
+//! - `view` — what the screens draw (request, tables, event rows), exported to TypeScript.
 //! - `why` — the plain-language explanation of a run, one rule per situation.
 //! - `theory` — the outcome RFC 4787 + ideal ICE predict; `matrix` — every preset pair, run and predicted.
 
@@ -32,6 +33,7 @@ pub mod stats;
 pub mod stun_server;
 pub mod theory;
 pub mod turn_server;
+pub mod view;
 pub mod why;
 
 fn millis<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {

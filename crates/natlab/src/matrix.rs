@@ -1,13 +1,15 @@
 //! `nat-matrix`: every preset pair, with and without TURN, run for real and set beside what
 //! theory predicts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::nat::{NatSpec, PRESETS};
 use crate::session::{Outcome, Scenario, run};
 use crate::theory::expected;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct MatrixRow {
     pub a: String,
     pub b: String,
@@ -18,7 +20,8 @@ pub struct MatrixRow {
     pub connect_ms: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Matrix {
     pub rows: Vec<MatrixRow>,
 }
@@ -27,6 +30,21 @@ impl Matrix {
     pub fn mismatches(&self) -> impl Iterator<Item = &MatrixRow> {
         self.rows.iter().filter(|r| r.expected != r.outcome)
     }
+}
+
+/// `nat_matrix`: all runs, or only those with TURN.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NatMatrixRequest {
+    #[serde(default)]
+    pub turn_only: bool,
+    #[serde(default = "one")]
+    #[ts(type = "number")]
+    pub seed: u64,
+}
+
+fn one() -> u64 {
+    1
 }
 
 /// The (a, b, turn) combinations of a matrix, in the order they run.

@@ -20,8 +20,9 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 /// How a NAT chooses the outside address for packets from one inside address (RFC 4787 §4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum Mapping {
     /// One outside address per inside address, whatever the destination (`eim`).
     EndpointIndependent,
@@ -32,8 +33,9 @@ pub enum Mapping {
 }
 
 /// Which outside senders a NAT lets through to a mapping (RFC 4787 §5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, PartialOrd, Ord, ts_rs::TS)]
 #[serde(rename_all = "kebab-case")]
+#[ts(export)]
 pub enum Filtering {
     /// Anyone may send to a mapping (`eif`).
     EndpointIndependent,

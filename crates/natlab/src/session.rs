@@ -70,8 +70,9 @@ impl Default for Scenario {
 }
 
 /// How the peers ended up talking: the selected pair's most relayed candidate type, or failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize, ts_rs::TS)]
 #[serde(rename_all = "lowercase")]
+#[ts(export)]
 pub enum Outcome {
     Host,
     Srflx,

@@ -6,12 +6,19 @@ import type { Catalog } from '../bindings/Catalog';
 import type { ChallengeResultDto } from '../bindings/ChallengeResultDto';
 import type { ChallengeStart } from '../bindings/ChallengeStart';
 import type { CourseDto } from '../bindings/CourseDto';
+import type { Discovery } from '../bindings/Discovery';
 import type { EventPage } from '../bindings/EventPage';
 import type { ExperimentStart } from '../bindings/ExperimentStart';
 import type { ExportPlot } from '../bindings/ExportPlot';
 import type { ExportTrace } from '../bindings/ExportTrace';
 import type { ImportTrace } from '../bindings/ImportTrace';
 import type { LessonRef } from '../bindings/LessonRef';
+import type { Matrix } from '../bindings/Matrix';
+import type { NatCatalog } from '../bindings/NatCatalog';
+import type { NatDiscoverRequest } from '../bindings/NatDiscoverRequest';
+import type { NatMatrixRequest } from '../bindings/NatMatrixRequest';
+import type { NatRunRequest } from '../bindings/NatRunRequest';
+import type { NatRunView } from '../bindings/NatRunView';
 import type { PredictionResult } from '../bindings/PredictionResult';
 import type { Progress } from '../bindings/Progress';
 import type { QuizAnswer } from '../bindings/QuizAnswer';
@@ -44,6 +51,10 @@ export interface Operations {
   recommend: { request: WizardInput; response: WizardAnswer };
   test_recommendation: { request: WizardInput; response: RunStatus };
   wizard_verdict: { request: WizardInput; response: WizardVerdict };
+  nat_catalog: { request: null; response: NatCatalog };
+  nat_run: { request: NatRunRequest; response: NatRunView };
+  nat_matrix: { request: NatMatrixRequest; response: Matrix };
+  nat_discover: { request: NatDiscoverRequest; response: Discovery };
 }
 
 export type OperationName = keyof Operations;
@@ -68,6 +79,10 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'recommend',
   'test_recommendation',
   'wizard_verdict',
+  'nat_catalog',
+  'nat_run',
+  'nat_matrix',
+  'nat_discover',
 ];
 
 /** Carries one operation to the lab and back; rejects with a `LabError`. */
@@ -113,6 +128,14 @@ export interface OperationMethods {
   testRecommendation(request: WizardInput): Promise<RunStatus>;
   /** Whether the finished test backs the recommendation, beyond noise and at the learner's budget. */
   wizardVerdict(request: WizardInput): Promise<WizardVerdict>;
+  /** The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run. */
+  natCatalog(): Promise<NatCatalog>;
+  /** One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws. */
+  natRun(request: NatRunRequest): Promise<NatRunView>;
+  /** Every NAT preset pair, with and without TURN: measured outcome beside RFC 4787 theory. */
+  natMatrix(request: NatMatrixRequest): Promise<Matrix>;
+  /** RFC 5780 behaviour discovery of a NAT against the lab's STUN server. */
+  natDiscover(request: NatDiscoverRequest): Promise<Discovery>;
 }
 
 /** The methods, each carried by `call`. */
@@ -137,5 +160,9 @@ export function operationMethods(call: Call): OperationMethods {
     recommend: (request) => call('recommend', request),
     testRecommendation: (request) => call('test_recommendation', request),
     wizardVerdict: (request) => call('wizard_verdict', request),
+    natCatalog: () => call('nat_catalog', null),
+    natRun: (request) => call('nat_run', request),
+    natMatrix: (request) => call('nat_matrix', request),
+    natDiscover: (request) => call('nat_discover', request),
   };
 }
