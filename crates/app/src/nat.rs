@@ -14,7 +14,7 @@ pub fn nat_catalog() -> NatCatalog {
 pub fn nat_run(req: &NatRunRequest) -> Result<NatRunView, LabError> {
     let scenario = req.scenario().map_err(LabError::BadRequest)?;
     let report = rtclab_natlab::session::run(&scenario).map_err(LabError::Internal)?;
-    Ok(run_view(&report, &scenario))
+    Ok(run_view(&report, &scenario, req.predicted_direct))
 }
 
 pub fn nat_matrix(req: &NatMatrixRequest) -> Result<Matrix, LabError> {

@@ -40,6 +40,9 @@ pub struct NatRunRequest {
     #[serde(default = "one")]
     #[ts(type = "number")]
     pub seed: u64,
+    /// The learner's prediction, made before the run: will the peers connect directly?
+    #[serde(default)]
+    pub predicted_direct: Option<bool>,
 }
 
 fn yes() -> bool {
@@ -134,7 +137,34 @@ pub fn catalog() -> NatCatalog {
             jitter_ms: 0.0,
             loss_percent: 0.0,
             seed: 1,
+            predicted_direct: None,
         },
+    }
+}
+
+/// A prediction scored against the run it was made for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NatPredictionView {
+    pub predicted_direct: bool,
+    pub measured_direct: bool,
+    pub right: bool,
+    /// "You said direct; they connected through the TURN relay."
+    pub says: String,
+}
+
+fn score(predicted_direct: bool, r: &RunReport) -> NatPredictionView {
+    let measured_direct = r.outcome.is_direct();
+    let how = match r.outcome {
+        crate::session::Outcome::Failed => "they did not connect at all".to_string(),
+        crate::session::Outcome::Relay => "they connected only through the TURN relay".to_string(),
+        o => format!("they connected directly ({} path)", o.name()),
+    };
+    NatPredictionView {
+        predicted_direct,
+        measured_direct,
+        right: predicted_direct == measured_direct,
+        says: format!("You said {}; {how}.", if predicted_direct { "directly" } else { "not directly" }),
     }
 }
 
@@ -302,6 +332,8 @@ pub struct NatRunView {
     pub events_dropped: u64,
     /// The lanes, top to bottom.
     pub lanes: Vec<String>,
+    /// The learner's prediction, scored against this run (absent when none was made).
+    pub prediction: Option<NatPredictionView>,
 }
 
 fn ms(at_us: u64) -> f64 {
@@ -463,7 +495,7 @@ fn sdp_of(r: &RunReport, offer: bool) -> Vec<SdpLineView> {
         .collect()
 }
 
-pub fn run_view(r: &RunReport, scenario: &Scenario) -> NatRunView {
+pub fn run_view(r: &RunReport, scenario: &Scenario, predicted_direct: Option<bool>) -> NatRunView {
     let side = |i: usize| {
         let p = &r.peers[i];
         NatSideView { peer: p.name.clone(), host: p.host.to_string(), nat: p.nat.clone(), words: p.nat_words.clone() }
@@ -570,6 +602,7 @@ pub fn run_view(r: &RunReport, scenario: &Scenario) -> NatRunView {
         events,
         events_dropped: r.events_dropped,
         lanes: ["A", "NAT A", "signalling", "internet", "servers", "NAT B", "B"].map(String::from).to_vec(),
+        prediction: predicted_direct.map(|p| score(p, r)),
     }
 }
 
@@ -681,7 +714,9 @@ mod tests {
         let req = request("symmetric", "full-cone");
         let s = req.scenario().unwrap();
         let r = crate::session::run(&s).unwrap();
-        let v = run_view(&r, &s);
+        let v = run_view(&r, &s, Some(false));
+        let p = v.prediction.as_ref().unwrap();
+        assert!(!p.right && p.measured_direct && p.says.contains("directly (prflx path)"), "{p:?}");
         assert_eq!((v.outcome.as_str(), v.expected.as_str()), ("prflx", "prflx"));
         assert!(v.offer.iter().any(|l| l.text.starts_with("a=ice-ufrag") && l.meaning.contains("username fragment")));
         assert!(v.answer.iter().any(|l| l.text.starts_with("a=setup:")));

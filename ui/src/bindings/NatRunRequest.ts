@@ -7,4 +7,8 @@ export type NatRunRequest = { nat_a: string, nat_b: string, turn: boolean,
 /**
  * The password the peers give the TURN server (default: the right one).
  */
-turn_password: string | null, stun: boolean, trickle: boolean, latency_ms: number, jitter_ms: number, loss_percent: number, seed: number, };
+turn_password: string | null, stun: boolean, trickle: boolean, latency_ms: number, jitter_ms: number, loss_percent: number, seed: number, 
+/**
+ * The learner's prediction, made before the run: will the peers connect directly?
+ */
+predicted_direct: boolean | null, };

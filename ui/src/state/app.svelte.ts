@@ -14,7 +14,7 @@ export interface Banner {
   hint: string | null;
 }
 
-export type Tab = 'course' | 'wizard' | 'timeline' | 'compare';
+export type Tab = 'course' | 'wizard' | 'timeline' | 'compare' | 'nat';
 export type Theme = 'light' | 'dark';
 
 /** What the whole page shares: the lab connection, the trace, and what the user is looking at. */

@@ -1,0 +1,78 @@
+// NAT lab end-to-end, the way a learner uses it: pick two NATs, predict, run, read why, then
+// walk the tables (candidates, pairs, NATs, SDP, events). A second run adds TURN and checks that
+// the pair the first one could not make is now relayed, and what the relay cost.
+import path from 'node:path';
+import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
+
+const serve = await startServe();
+const browser = await launchChromium();
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  const consoleWatch = watchConsole(page);
+  await page.goto(serve.url);
+  await page.getByTestId('tab-nat').click();
+  await page.getByTestId('nat-a').selectOption('symmetric');
+  await page.getByTestId('nat-b').selectOption('port-restricted');
+  // The learner thinks they will connect directly; they will not.
+  await page.getByTestId('nat-guess-direct').check();
+  await page.getByTestId('nat-run').click();
+  const why = page.getByTestId('nat-why');
+  await why.waitFor({ timeout: 60_000 });
+  check((await why.getAttribute('data-outcome')) === 'failed', 'symmetric × port-restricted without TURN fails');
+  const verdict = page.getByTestId('nat-prediction');
+  check((await verdict.getAttribute('data-right')) === 'false', `the wrong prediction is called wrong: ${await verdict.textContent()}`);
+  const reasons = (await page.getByTestId('nat-why-detail').textContent()) ?? '';
+  check(/filtered \(apdf\)/.test(reasons) && /add TURN/.test(reasons), `the why names the rule and the fix: ${reasons}`);
+  await page.screenshot({ path: path.join(screenshots, 'nat-why.png') });
+
+  await page.getByTestId('nat-tab-candidates').click();
+  const candidates = await page.getByTestId('nat-candidates-A').getByTestId('nat-candidate-row').count();
+  check(candidates >= 3, `A's candidate table fills in (${candidates} rows)`);
+  check(/srflx/.test((await page.getByTestId('nat-candidates-A').textContent()) ?? ''), 'the table has a server-reflexive candidate');
+  await page.screenshot({ path: path.join(screenshots, 'nat-candidates.png') });
+
+  await page.getByTestId('nat-tab-pairs').click();
+  const states = await page.getByTestId('nat-pairs-B').getByTestId('nat-pair-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')));
+  check(states.length > 0 && states.every((s) => s !== 'succeeded'), `no pair of B succeeded: ${states}`);
+  // Scrubbing back in time empties the table: it evolves with the run.
+  await page.getByTestId('nat-scrub').fill('0');
+  check((await page.getByTestId('nat-pairs-B').getByTestId('nat-pair-row').count()) === 0, 'at 0 ms no check was sent yet');
+  await page.getByTestId('nat-scrub').fill('100000');
+  await page.getByTestId('nat-tab-nats').click();
+  const drops = (await page.getByTestId('nat-drops').first().textContent()) ?? '';
+  check(/filtered/.test(drops), 'the NAT view lists dropped datagrams with their rule');
+  await page.screenshot({ path: path.join(screenshots, 'nat-tables.png') });
+
+  await page.getByTestId('nat-tab-sdp').click();
+  await page.getByTestId('nat-sdp-line').filter({ hasText: 'a=ice-ufrag' }).first().hover();
+  check(/username fragment/.test((await page.getByTestId('nat-sdp-meaning').textContent()) ?? ''), 'hovering an SDP line explains it');
+  await page.screenshot({ path: path.join(screenshots, 'nat-sdp.png') });
+
+  // Now with TURN: the same pair connects through the relay.
+  await page.getByTestId('nat-turn').check();
+  await page.getByTestId('nat-guess-not').check();
+  await page.getByTestId('nat-run').click();
+  await page.locator('[data-testid="nat-why"][data-outcome="relay"]').waitFor({ timeout: 60_000 });
+  check((await page.getByTestId('nat-prediction').getAttribute('data-right')) === 'true', 'predicting "not directly" for a relayed run is right');
+  await page.getByTestId('nat-tab-why').click();
+  check(/relayed \d+ bytes/.test((await page.getByTestId('nat-why-detail').textContent()) ?? ''), 'the relay cost is stated in bytes');
+  await page.getByTestId('nat-tab-pairs').click();
+  const selected = await page.getByTestId('nat-pairs-A').locator('tr.selected').textContent();
+  check(/relay/.test(selected ?? ''), `A's selected pair is relayed: ${selected}`);
+  await page.screenshot({ path: path.join(screenshots, 'nat-pairs.png') });
+
+  // Every table links to the event that changed it.
+  await page.getByTestId('nat-pairs-A').locator('tr.selected button.link').click();
+  check(/pair/.test((await page.getByTestId('nat-event-detail').textContent()) ?? ''), 'the pair row opens the event that changed it');
+  await page.screenshot({ path: path.join(screenshots, 'nat-events.png') });
+  consoleWatch.assertNone();
+  console.log('natlab e2e: ok');
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  serve.stop();
+}
+process.exit(failed ? 1 : 0);
