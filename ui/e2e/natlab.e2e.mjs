@@ -66,6 +66,28 @@ try {
   await page.getByTestId('nat-pairs-A').locator('tr.selected button.link').click();
   check(/pair/.test((await page.getByTestId('nat-event-detail').textContent()) ?? ''), 'the pair row opens the event that changed it');
   await page.screenshot({ path: path.join(screenshots, 'nat-events.png') });
+  // The TURN lesson, as a learner takes it: predict, run, then the challenge.
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-turn').click();
+  await page.getByTestId('nat-block-relay-or-nothing-not').check();
+  await page.getByTestId('nat-block-relay-or-nothing-run').click();
+  const lessonVerdict = page.getByTestId('nat-block-relay-or-nothing-result').getByTestId('nat-prediction');
+  await lessonVerdict.waitFor({ timeout: 60_000 });
+  check((await lessonVerdict.getAttribute('data-right')) === 'true', `the lesson scores "not directly" right for symmetric × symmetric: ${await lessonVerdict.textContent()}`);
+  await page.getByTestId('nat-block-make-symmetric-connect-run').click();
+  const notYet = page.getByTestId('nat-block-make-symmetric-connect-passed');
+  await notYet.waitFor({ timeout: 60_000 });
+  check((await notYet.getAttribute('data-passed')) === 'false', 'as given, the challenge is not solved');
+  await page.getByTestId('nat-block-make-symmetric-connect-turn').check();
+  await page.getByTestId('nat-block-make-symmetric-connect-run').click();
+  await page.locator('[data-testid="nat-block-make-symmetric-connect-passed"][data-passed="true"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('nat-block-make-symmetric-connect-result').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'nat-lesson.png') });
+  await page.getByTestId('lesson-complete').waitFor();
+  // The result opens in the NAT lab with the same settings.
+  await page.getByTestId('nat-block-make-symmetric-connect-open').click();
+  check((await page.getByTestId('nat-a').inputValue()) === 'symmetric' && (await page.getByTestId('nat-turn').isChecked()), 'the NAT lab opens with the challenge\'s settings');
+
   consoleWatch.assertNone();
   console.log('natlab e2e: ok');
 } catch (e) {

@@ -112,6 +112,9 @@ impl ops::Api for App {
     fn wizard_verdict(&self, input: learn::WizardInput) -> Result<learn::verdict::WizardVerdict, LabError> {
         self.learn.wizard_verdict(&self.lab, &input)
     }
+    fn run_nat_block(&self, r: learn::NatBlockRun) -> Result<learn::NatBlockResult, LabError> {
+        self.learn.run_nat_block(&r)
+    }
     fn nat_catalog(&self, _: ()) -> Result<rtclab_natlab::view::NatCatalog, LabError> {
         Ok(nat::nat_catalog())
     }

@@ -23,7 +23,7 @@ use crate::api::{Catalog, EventPage, RunStatus, StartRun};
 use crate::error::LabError;
 use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
-use crate::learn::{WizardAnswer, WizardInput};
+use crate::learn::{NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
@@ -142,6 +142,8 @@ operations! {
     test_recommendation(WizardInput) -> RunStatus;
     /// Whether the finished test backs the recommendation, beyond noise and at the learner's budget.
     wizard_verdict(WizardInput) -> WizardVerdict;
+    /// Runs a lesson's NAT block and scores its prediction or checks its challenge against that run.
+    run_nat_block(NatBlockRun) -> NatBlockResult;
     /// The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run.
     nat_catalog(()) -> NatCatalog;
     /// One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws.

@@ -125,6 +125,13 @@ impl Lesson {
         })
     }
 
+    pub fn nat_blocks(&self) -> impl Iterator<Item = &crate::blocks::NatBlock> {
+        self.blocks().filter_map(|b| match b {
+            Block::Nat(n) => Some(n),
+            _ => None,
+        })
+    }
+
     pub fn challenges(&self) -> impl Iterator<Item = &Challenge> {
         self.blocks().filter_map(|b| match b {
             Block::Challenge(c) => Some(c),

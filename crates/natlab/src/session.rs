@@ -91,6 +91,11 @@ impl Outcome {
             Outcome::Failed => "failed",
         }
     }
+    pub fn from_name(s: &str) -> Option<Outcome> {
+        [Outcome::Host, Outcome::Srflx, Outcome::Prflx, Outcome::Relay, Outcome::Failed]
+            .into_iter()
+            .find(|o| o.name() == s)
+    }
     pub fn from_type(t: CandidateType) -> Outcome {
         match t {
             CandidateType::Host => Outcome::Host,

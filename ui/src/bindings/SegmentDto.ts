@@ -14,4 +14,12 @@ settings: string,
 /**
  * Headings of its result table's figures (after the technique).
  */
-columns: Array<string>, } | { "type": "predict", id: string, experiment: string, question: string, unit: string | null, choices: Array<string>, } | { "type": "quiz", id: string, question: string, choices: Array<string>, } | { "type": "challenge", id: string, goal: string, technique: string, editable: Array<EditableDto>, hint: string, };
+columns: Array<string>, } | { "type": "predict", id: string, experiment: string, question: string, unit: string | null, choices: Array<string>, } | { "type": "quiz", id: string, question: string, choices: Array<string>, } | { "type": "challenge", id: string, goal: string, technique: string, editable: Array<EditableDto>, hint: string, } | { "type": "nat", id: string, nat_a: string, nat_b: string, turn: boolean, settings: string, caption: string | null, predict: string | null, challenge: string | null, 
+/**
+ * The challenge's goal in words.
+ */
+goal: string | null, 
+/**
+ * Settings the challenge lets the learner change (`nat_a`, `nat_b`, `turn`).
+ */
+may_change: Array<string>, hint: string | null, };

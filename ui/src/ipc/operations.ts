@@ -14,6 +14,8 @@ import type { ExportTrace } from '../bindings/ExportTrace';
 import type { ImportTrace } from '../bindings/ImportTrace';
 import type { LessonRef } from '../bindings/LessonRef';
 import type { Matrix } from '../bindings/Matrix';
+import type { NatBlockResult } from '../bindings/NatBlockResult';
+import type { NatBlockRun } from '../bindings/NatBlockRun';
 import type { NatCatalog } from '../bindings/NatCatalog';
 import type { NatDiscoverRequest } from '../bindings/NatDiscoverRequest';
 import type { NatMatrixRequest } from '../bindings/NatMatrixRequest';
@@ -51,6 +53,7 @@ export interface Operations {
   recommend: { request: WizardInput; response: WizardAnswer };
   test_recommendation: { request: WizardInput; response: RunStatus };
   wizard_verdict: { request: WizardInput; response: WizardVerdict };
+  run_nat_block: { request: NatBlockRun; response: NatBlockResult };
   nat_catalog: { request: null; response: NatCatalog };
   nat_run: { request: NatRunRequest; response: NatRunView };
   nat_matrix: { request: NatMatrixRequest; response: Matrix };
@@ -79,6 +82,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'recommend',
   'test_recommendation',
   'wizard_verdict',
+  'run_nat_block',
   'nat_catalog',
   'nat_run',
   'nat_matrix',
@@ -128,6 +132,8 @@ export interface OperationMethods {
   testRecommendation(request: WizardInput): Promise<RunStatus>;
   /** Whether the finished test backs the recommendation, beyond noise and at the learner's budget. */
   wizardVerdict(request: WizardInput): Promise<WizardVerdict>;
+  /** Runs a lesson's NAT block and scores its prediction or checks its challenge against that run. */
+  runNatBlock(request: NatBlockRun): Promise<NatBlockResult>;
   /** The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run. */
   natCatalog(): Promise<NatCatalog>;
   /** One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws. */
@@ -160,6 +166,7 @@ export function operationMethods(call: Call): OperationMethods {
     recommend: (request) => call('recommend', request),
     testRecommendation: (request) => call('test_recommendation', request),
     wizardVerdict: (request) => call('wizard_verdict', request),
+    runNatBlock: (request) => call('run_nat_block', request),
     natCatalog: () => call('nat_catalog', null),
     natRun: (request) => call('nat_run', request),
     natMatrix: (request) => call('nat_matrix', request),

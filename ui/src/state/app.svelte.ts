@@ -6,6 +6,7 @@ import { TraceStore } from '../lib/store';
 import { rememberSummaries } from '../lib/summary';
 import { FilteredView } from '../lib/view';
 import type { Catalog, GuessDto, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
+import type { NatRunRequest } from '../bindings/NatRunRequest';
 
 export interface Banner {
   id: number;
@@ -45,6 +46,8 @@ export class AppState {
   theme = $state<Theme>('light');
   /** Predictions the learner locked in, by `lesson/id`, waiting for their experiment's run. */
   lockedGuesses = $state<Record<string, GuessDto>>({});
+  /** A NAT-lab setup handed over from a lesson ("Open in the NAT lab"), taken by the NAT lab view. */
+  natRequest = $state<NatRunRequest | null>(null);
   /** Bumped whenever the trace is replaced (new run or import), so views can start afresh. */
   epoch = 0;
 

@@ -276,6 +276,59 @@ impl Learn {
         Ok(QuizResult { correct, answer: q.answer as u32, why: q.why.clone() })
     }
 
+    /// Runs a lesson's NAT block — its own NATs, or a challenge's allowed changes — and scores
+    /// the prediction or checks the challenge against this very run.
+    pub fn run_nat_block(&self, r: &NatBlockRun) -> Result<NatBlockResult, LabError> {
+        let course = self.lessons.load();
+        let l = course.lesson(&r.lesson).ok_or_else(|| not_found(&r.lesson))?;
+        let b = l.nat_blocks().find(|b| b.id == r.id).ok_or_else(|| not_found(&r.id))?;
+        if b.predict.is_some() && r.predicted_direct.is_none() {
+            return Err(LabError::BadRequest(
+                "say first whether the peers will connect directly: the prediction is scored against this run".into(),
+            ));
+        }
+        let settings = rtclab_lessons::NatSettings { nat_a: r.nat_a.clone(), nat_b: r.nat_b.clone(), turn: r.turn };
+        let mut req = b.request(&settings).map_err(|e| LabError::BadRequest(e.to_string()))?;
+        req.predicted_direct = r.predicted_direct.filter(|_| b.predict.is_some());
+        let view = crate::nat::nat_run(&req)?;
+        let key = format!("{}/{}", r.lesson, r.id);
+        let challenge = b.challenge.as_ref().map(|c| {
+            let outcome = rtclab_natlab::session::Outcome::from_name(&view.outcome)
+                .unwrap_or(rtclab_natlab::session::Outcome::Failed);
+            let passed = c.goal.reached(outcome);
+            NatChallengeResultDto {
+                passed,
+                says: format!(
+                    "Goal: {}. Measured: {}. {}",
+                    c.goal.words(),
+                    view.outcome,
+                    if passed { "Passed." } else { "Not yet." }
+                ),
+            }
+        });
+        self.update(|p| {
+            if let Some(pred) = &view.prediction {
+                let attempt = Attempt {
+                    predicted: if pred.predicted_direct { "directly".into() } else { "not directly".into() },
+                    measured: view.outcome.clone(),
+                    correct: pred.right,
+                };
+                let rec = p.predictions.entry(key.clone()).or_default();
+                rec.first.get_or_insert(attempt.clone());
+                rec.attempts += 1;
+                rec.ever_correct |= attempt.correct;
+                rec.predicted = attempt.predicted;
+                rec.measured = attempt.measured;
+                rec.correct = attempt.correct;
+            }
+            if let Some(c) = &challenge {
+                *p.challenges.entry(key.clone()).or_insert(false) |= c.passed;
+            }
+            mark_done_if_finished(p, l);
+        })?;
+        Ok(NatBlockResult { view, challenge, explain: b.explain.clone() })
+    }
+
     /// Starts a challenge run with the learner's settings (fixed parameters cannot change).
     pub fn start_challenge(
         &self,
@@ -414,10 +467,16 @@ fn mark_done(p: &mut Progress, lesson: &str) {
     }
 }
 
-/// A lesson is complete once every prediction is made and every challenge passed.
+/// A lesson is complete once every prediction is made and every challenge passed (NAT
+/// blocks included).
 fn mark_done_if_finished(p: &mut Progress, l: &Lesson) {
-    let done = l.predicts().all(|b| p.predictions.contains_key(&format!("{}/{}", l.id, b.id)))
-        && l.challenges().all(|b| p.challenges.get(&format!("{}/{}", l.id, b.id)) == Some(&true));
+    let key = |id: &str| format!("{}/{}", l.id, id);
+    let done = l.predicts().all(|b| p.predictions.contains_key(&key(&b.id)))
+        && l.challenges().all(|b| p.challenges.get(&key(&b.id)) == Some(&true))
+        && l.nat_blocks().all(|b| match &b.challenge {
+            Some(_) => p.challenges.get(&key(&b.id)) == Some(&true),
+            None => p.predictions.contains_key(&key(&b.id)),
+        });
     if done {
         mark_done(p, &l.id);
     }
@@ -451,6 +510,19 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
             Block::Quiz(q) => {
                 SegmentDto::Quiz { id: q.id.clone(), question: q.question.clone(), choices: q.choices.clone() }
             }
+            Block::Nat(n) => SegmentDto::Nat {
+                id: n.id.clone(),
+                nat_a: n.nat_a.clone(),
+                nat_b: n.nat_b.clone(),
+                turn: n.turn,
+                settings: n.settings(),
+                caption: n.caption.clone(),
+                predict: n.predict.clone(),
+                challenge: n.challenge.as_ref().map(|c| c.task.clone()),
+                goal: n.challenge.as_ref().map(|c| c.goal.words().to_owned()),
+                may_change: n.challenge.as_ref().map(|c| c.may_change.clone()).unwrap_or_default(),
+                hint: n.challenge.as_ref().and_then(|c| c.hint.clone()),
+            },
             Block::Challenge(c) => SegmentDto::Challenge {
                 id: c.id.clone(),
                 goal: c.goal.clone(),

@@ -64,6 +64,56 @@ pub enum SegmentDto {
         editable: Vec<EditableDto>,
         hint: String,
     },
+    /// A NAT-lab run with a prediction (`predict`) or a challenge (`challenge`).
+    Nat {
+        id: String,
+        nat_a: String,
+        nat_b: String,
+        turn: bool,
+        settings: String,
+        caption: Option<String>,
+        predict: Option<String>,
+        challenge: Option<String>,
+        /// The challenge's goal in words.
+        goal: Option<String>,
+        /// Settings the challenge lets the learner change (`nat_a`, `nat_b`, `turn`).
+        may_change: Vec<String>,
+        hint: Option<String>,
+    },
+}
+
+/// `run_nat_block`: run a lesson's NAT block, with the learner's prediction or settings.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NatBlockRun {
+    pub lesson: String,
+    pub id: String,
+    /// Required by a block with a prediction: will the peers connect directly?
+    #[serde(default)]
+    pub predicted_direct: Option<bool>,
+    /// A challenge's settings (only those it lets change).
+    #[serde(default)]
+    pub nat_a: Option<String>,
+    #[serde(default)]
+    pub nat_b: Option<String>,
+    #[serde(default)]
+    pub turn: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NatChallengeResultDto {
+    pub passed: bool,
+    pub says: String,
+}
+
+/// A NAT block's run: the NAT lab's view of it and, scored against it, the prediction or the challenge.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NatBlockResult {
+    pub view: rtclab_natlab::view::NatRunView,
+    pub challenge: Option<NatChallengeResultDto>,
+    pub explain: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, TS)]

@@ -66,6 +66,17 @@ fn every_text_of_the_course_and_the_wizard_reads_as_prose() {
                     check(&format!("{}/{id} goal", l.id), goal, &mut problems);
                     check(&format!("{}/{id} hint", l.id), hint, &mut problems);
                 }
+                SegmentDto::Nat { id, caption, predict, challenge, goal, hint, .. } => {
+                    for (what, text) in [
+                        ("caption", caption),
+                        ("question", predict),
+                        ("task", challenge),
+                        ("goal", goal),
+                        ("hint", hint),
+                    ] {
+                        check(&format!("{}/{id} {what}", l.id), text.as_deref().unwrap_or(""), &mut problems);
+                    }
+                }
             }
         }
     }
@@ -80,6 +91,9 @@ fn every_text_of_the_course_and_the_wizard_reads_as_prose() {
         }
         for q in l.quizzes() {
             check(&format!("{}/{} why", l.id, q.id), &q.why, &mut problems);
+        }
+        for n in l.nat_blocks() {
+            check(&format!("{}/{} explanation", l.id, n.id), n.explain.as_deref().unwrap_or(""), &mut problems);
         }
     }
     // The wizard, on workloads that walk every branch of the tree.

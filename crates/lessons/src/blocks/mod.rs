@@ -29,10 +29,13 @@ pub enum BlockKind {
     Predict,
     Quiz,
     Challenge,
+    /// A NAT-lab run: two WebRTC peers behind chosen NATs, with a prediction or a challenge.
+    Nat,
 }
 
 impl BlockKind {
-    pub const ALL: [BlockKind; 4] = [BlockKind::Experiment, BlockKind::Predict, BlockKind::Quiz, BlockKind::Challenge];
+    pub const ALL: [BlockKind; 5] =
+        [BlockKind::Experiment, BlockKind::Predict, BlockKind::Quiz, BlockKind::Challenge, BlockKind::Nat];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -40,6 +43,7 @@ impl BlockKind {
             BlockKind::Predict => "predict",
             BlockKind::Quiz => "quiz",
             BlockKind::Challenge => "challenge",
+            BlockKind::Nat => "nat",
         }
     }
 
@@ -64,6 +68,7 @@ pub enum Block {
     Predict(Predict),
     Quiz(Quiz),
     Challenge(Challenge),
+    Nat(NatBlock),
 }
 
 impl Block {
@@ -73,6 +78,7 @@ impl Block {
             Block::Predict(b) => &b.id,
             Block::Quiz(b) => &b.id,
             Block::Challenge(b) => &b.id,
+            Block::Nat(b) => &b.id,
         }
     }
 
@@ -82,7 +88,151 @@ impl Block {
             Block::Predict(_) => BlockKind::Predict,
             Block::Quiz(_) => BlockKind::Quiz,
             Block::Challenge(_) => BlockKind::Challenge,
+            Block::Nat(_) => BlockKind::Nat,
         }
+    }
+}
+
+/// A NAT-lab block: peers A and B behind `nat_a` and `nat_b`, run as real WebRTC peers in
+/// virtual time. With `predict` the learner says beforehand whether they will connect
+/// directly; with `challenge` the learner changes the settings listed in `may_change` until
+/// the run reaches `goal`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NatBlock {
+    pub id: String,
+    pub nat_a: String,
+    pub nat_b: String,
+    pub turn: bool,
+    pub latency_ms: f64,
+    pub loss_percent: f64,
+    pub seed: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// The prediction question ("Will these two connect directly?").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub predict: Option<String>,
+    /// Shown after the run: how to read what happened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<NatChallenge>,
+}
+
+/// What a NAT challenge asks for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NatChallenge {
+    pub task: String,
+    pub goal: NatGoal,
+    /// Settings the learner may change: `nat_a`, `nat_b`, `turn`.
+    pub may_change: Vec<String>,
+    pub hint: Option<String>,
+    /// A documented solution (the course's tests check that it reaches the goal and that the
+    /// block's own settings do not).
+    pub solution: NatSettings,
+}
+
+/// The settings a learner may change in a NAT challenge (unset: the block's own).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatSettings {
+    pub nat_a: Option<String>,
+    pub nat_b: Option<String>,
+    pub turn: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NatGoal {
+    /// Any connection, relayed or direct.
+    Connected,
+    /// A direct path (host, srflx or prflx).
+    Direct,
+    /// Through the TURN relay.
+    Relay,
+}
+
+impl NatGoal {
+    pub const NAMES: [&'static str; 3] = ["connected", "direct", "relay"];
+    pub fn parse(s: &str) -> Option<NatGoal> {
+        Some(match s {
+            "connected" => NatGoal::Connected,
+            "direct" => NatGoal::Direct,
+            "relay" => NatGoal::Relay,
+            _ => return None,
+        })
+    }
+    pub fn reached(self, outcome: rtclab_natlab::session::Outcome) -> bool {
+        use rtclab_natlab::session::Outcome;
+        match self {
+            NatGoal::Connected => outcome != Outcome::Failed,
+            NatGoal::Direct => outcome.is_direct(),
+            NatGoal::Relay => outcome == Outcome::Relay,
+        }
+    }
+    pub fn words(self) -> &'static str {
+        match self {
+            NatGoal::Connected => "the peers connect (directly or relayed)",
+            NatGoal::Direct => "the peers connect directly",
+            NatGoal::Relay => "the peers connect through the TURN relay",
+        }
+    }
+}
+
+/// The settings a learner may change in a NAT challenge.
+pub const NAT_SETTINGS: [&str; 3] = ["nat_a", "nat_b", "turn"];
+
+impl NatBlock {
+    /// The NAT lab request this block runs, with the learner's `settings` where the challenge
+    /// allows them; the error says which setting may not change.
+    pub fn request(&self, settings: &NatSettings) -> Result<rtclab_natlab::view::NatRunRequest> {
+        let may = |name: &str| self.challenge.as_ref().is_some_and(|c| c.may_change.iter().any(|m| m == name));
+        let refuse = |name: &str| Error::Workload {
+            param: "nat",
+            message: format!(
+                "this block does not let you change `{name}`{}",
+                self.challenge
+                    .as_ref()
+                    .map(|c| format!("; you may change: {}", c.may_change.join(", ")))
+                    .unwrap_or_default()
+            ),
+        };
+        let pick = |name: &str, theirs: &Option<String>, own: &str| -> Result<String> {
+            match theirs {
+                Some(v) if v != own && !may(name) => Err(refuse(name)),
+                Some(v) => Ok(v.clone()),
+                None => Ok(own.to_string()),
+            }
+        };
+        let turn = match settings.turn {
+            Some(t) if t != self.turn && !may("turn") => return Err(refuse("turn")),
+            Some(t) => t,
+            None => self.turn,
+        };
+        Ok(rtclab_natlab::view::NatRunRequest {
+            nat_a: pick("nat_a", &settings.nat_a, &self.nat_a)?,
+            nat_b: pick("nat_b", &settings.nat_b, &self.nat_b)?,
+            turn,
+            turn_password: None,
+            stun: true,
+            trickle: true,
+            latency_ms: self.latency_ms,
+            jitter_ms: 0.0,
+            loss_percent: self.loss_percent,
+            seed: self.seed,
+            predicted_direct: None,
+        })
+    }
+
+    /// What it runs, in one line.
+    pub fn settings(&self) -> String {
+        format!(
+            "A behind {}, B behind {}, TURN {}, {} ms one way{}",
+            self.nat_a,
+            self.nat_b,
+            if self.turn { "on" } else { "off" },
+            self.latency_ms,
+            if self.loss_percent > 0.0 { format!(", {}% loss", self.loss_percent) } else { String::new() }
+        )
     }
 }
 

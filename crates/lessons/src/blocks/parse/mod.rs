@@ -19,6 +19,7 @@ use crate::params::{PARAM_NAMES, WorkloadParams};
 use crate::problem::{Report, is_slug, unknown_hint};
 
 mod challenge;
+mod nat;
 mod predict;
 
 /// The fields a block of `kind` may have.
@@ -31,6 +32,7 @@ pub fn known_fields(kind: BlockKind) -> Vec<&'static str> {
         ),
         BlockKind::Quiz => (&["id", "question", "choices", "answer", "why"], false),
         BlockKind::Challenge => (&["id", "goal", "technique", "editable", "check", "solution", "hint"], true),
+        BlockKind::Nat => (&nat::FIELDS, false),
     };
     let mut v = own.to_vec();
     if params {
@@ -95,6 +97,7 @@ pub(crate) fn parse_block(src: &BlockSource, report: &mut Report) -> Option<Bloc
         BlockKind::Predict => cx.predict().map(Block::Predict),
         BlockKind::Quiz => cx.quiz().map(Block::Quiz),
         BlockKind::Challenge => cx.challenge().map(Block::Challenge),
+        BlockKind::Nat => cx.nat().map(Block::Nat),
     };
     if cx.report.problems.len() > cx.before { None } else { block }
 }
