@@ -48,6 +48,6 @@ asset=$(grep -o 'src="\.\?/assets/[^"]*\.js"' <<<"$page" | head -1 | sed 's/src=
 curl -fsS -o /dev/null "$origin$asset" || fail "the UI's script $asset is not served"
 lessons=$(curl -fsS -X POST -H "Authorization: Bearer $token" "$origin/api/course" |
   node -e 'let t="";process.stdin.on("data",d=>t+=d).on("end",()=>{const c=JSON.parse(t);console.log(c.lessons.length+" "+c.problems.length)})')
-[ "${lessons%% *}" -ge 8 ] || fail "the installed course has ${lessons%% *} lessons"
+[ "${lessons%% *}" -ge 12 ] || fail "the installed course has ${lessons%% *} lessons"
 [ "${lessons##* }" = 0 ] || fail "the installed course reports ${lessons##* } problem(s)"
 echo "test-installed: the cargo-installed rtc-lab serves the UI and ${lessons%% *} lessons from /tmp"

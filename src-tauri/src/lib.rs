@@ -13,7 +13,10 @@ mod state;
 pub fn run() {
     state::mark_process_start();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,rtc=error,rtc_dtls=error,rtc_ice=error".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let app = tauri::Builder::default()

@@ -37,9 +37,9 @@ try {
 
   // The course is there, wherever the app was started from.
   await wd.click(await wd.find('[data-testid=tab-course]'));
-  await until(() => wd.exec('return document.querySelectorAll("[data-testid^=lesson-done-]").length >= 8'), 15_000, 'the course\'s lessons');
+  await until(() => wd.exec('return document.querySelectorAll("[data-testid^=lesson-done-]").length >= 12'), 15_000, 'the course\'s lessons');
   const lessons = await wd.exec('return document.querySelectorAll("[data-testid^=lesson-done-]").length');
-  check(lessons >= 8, `the course lists its lessons (${lessons})`);
+  check(lessons >= 12, `the course lists its lessons (${lessons})`);
   await wd.click(await wd.find('[data-testid=tab-timeline]'));
   await until(() => wd.exec('return !!document.querySelector("[data-testid=technique-websocket]")'), 15_000, 'the experiment panel again');
 
@@ -64,6 +64,17 @@ try {
   await wd.exec(`const s = document.querySelector('[data-testid=filter-kind]'); s.value = ''; s.dispatchEvent(new Event('change', { bubbles: true }));`);
 
   fs.writeFileSync(path.join(shots, 'desktop-webview.png'), Buffer.from(await wd.screenshot(), 'base64'));
+
+  // The NAT lab in the desktop window: the peers run in Rust, the webview only draws them.
+  await wd.click(await wd.find('[data-testid=tab-nat]'));
+  await until(() => wd.exec('return !!document.querySelector("[data-testid=nat-run]")'), 15_000, 'the NAT lab');
+  await wd.exec(`const s = document.querySelector('[data-testid=nat-a]'); s.value = 'symmetric'; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+  await wd.exec(`const s = document.querySelector('[data-testid=nat-b]'); s.value = 'full-cone'; s.dispatchEvent(new Event('change', { bubbles: true }));`);
+  await wd.click(await wd.find('[data-testid=nat-run]'));
+  await until(() => wd.exec('return document.querySelector("[data-testid=nat-why]")?.dataset.outcome'), 60_000, 'the NAT-lab run');
+  const outcome = await wd.exec('return document.querySelector("[data-testid=nat-why]").dataset.outcome');
+  check(outcome === 'prflx', `symmetric × full-cone connects on a peer-reflexive address in the desktop app (got ${outcome})`);
+  fs.writeFileSync(path.join(shots, 'desktop-natlab.png'), Buffer.from(await wd.screenshot(), 'base64'));
   if (process.env.DISPLAY) {
     try {
       execFileSync('import', ['-window', 'root', path.join(shots, 'desktop-window.png')]);

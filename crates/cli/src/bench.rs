@@ -141,3 +141,94 @@ pub fn median(mut v: Vec<f64>) -> f64 {
     let n = v.len();
     if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
+
+/// The NAT lab's figures: the matrix's wall time, offer → channel open per outcome type in
+/// virtual and wall time, and the memory of a run and of a 100-run loop.
+pub mod nat {
+    use std::time::Instant;
+
+    use rtclab_natlab::matrix::run_matrix;
+    use rtclab_natlab::session::{Outcome, Scenario, run};
+
+    /// Wall seconds of one matrix (36 preset pairs) with or without TURN.
+    pub fn matrix_seconds(turn: bool) -> f64 {
+        let t = Instant::now();
+        let m = run_matrix(&[turn], 1, |_, _| {}).expect("the matrix runs");
+        assert_eq!(m.mismatches().count(), 0, "the matrix disagrees with theory");
+        t.elapsed().as_secs_f64()
+    }
+
+    /// The pair of each outcome type the benchmark times.
+    pub const REPRESENTATIVES: [(&str, &str, bool, Outcome); 5] = [
+        ("none", "none", false, Outcome::Host),
+        ("full-cone", "full-cone", false, Outcome::Srflx),
+        ("symmetric", "full-cone", false, Outcome::Prflx),
+        ("symmetric", "symmetric", true, Outcome::Relay),
+        ("symmetric", "port-restricted", false, Outcome::Failed),
+    ];
+
+    #[derive(Debug, Clone, Copy)]
+    pub struct OneRun {
+        /// Offer → data channel open (connected runs), or the virtual time ICE took to fail.
+        pub virtual_ms: f64,
+        pub wall_ms: f64,
+        pub events: usize,
+        /// The report as JSON (what the app receives), bytes.
+        pub json_bytes: usize,
+    }
+
+    pub fn one(a: &str, b: &str, turn: bool) -> OneRun {
+        let s = Scenario {
+            nat_a: a.parse().expect("preset"),
+            nat_b: b.parse().expect("preset"),
+            turn,
+            ..Scenario::default()
+        };
+        let t = Instant::now();
+        let r = run(&s).expect("the run");
+        let wall_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let json_bytes = serde_json::to_string(&r).map(|j| j.len()).unwrap_or(0);
+        OneRun { virtual_ms: r.connect_ms.unwrap_or(r.ran_ms), wall_ms, events: r.events.len(), json_bytes }
+    }
+
+    /// Wall seconds spent only creating the peer connections (certificate generation and
+    /// setup) of `runs` runs: the part of a run that does not depend on the network.
+    pub fn peer_setup_seconds(runs: usize) -> f64 {
+        use rtclab_natlab::peer::{Peer, PeerConfig};
+        let t = Instant::now();
+        for _ in 0..runs {
+            for (name, offerer) in [("A", true), ("B", false)] {
+                let cfg = PeerConfig {
+                    name: name.into(),
+                    host: "10.0.1.2:5000".parse().expect("address"),
+                    stun: None,
+                    turn: None,
+                    offerer,
+                    trickle: true,
+                };
+                let _ = Peer::new(cfg, Instant::now()).expect("a peer");
+            }
+        }
+        t.elapsed().as_secs_f64()
+    }
+
+    /// Resident memory of this process, KiB (Linux `/proc/self/status`).
+    pub fn rss_kib() -> Option<u64> {
+        let s = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
+    /// RSS after `warm` runs and after `total` runs of the relayed pair (the largest run).
+    pub fn loop_growth(warm: usize, total: usize) -> (u64, u64) {
+        let mut after_warm = 0;
+        for i in 0..total {
+            let r = one("symmetric", "symmetric", true);
+            assert!(r.events > 0);
+            if i + 1 == warm {
+                after_warm = rss_kib().unwrap_or(0);
+            }
+        }
+        (after_warm, rss_kib().unwrap_or(0))
+    }
+}

@@ -196,6 +196,12 @@ enum BenchCmd {
         #[arg(long, default_value_t = 5)]
         runs: u32,
     },
+    /// The NAT lab: the matrix's wall time with and without TURN, offer → data channel open
+    /// per outcome type (virtual and wall time), memory of a run and of a 100-run loop.
+    Nat {
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
     /// WebSocket echo round trip through the tap vs straight to the server.
     Tap {
         #[arg(long, default_value_t = 2000)]
@@ -312,7 +318,8 @@ macro_rules! out {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn,rtc_dtls=error".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,rtc=error,rtc_dtls=error,rtc_ice=error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -561,6 +568,53 @@ async fn run_bench(which: BenchCmd) -> Result<()> {
                 rates.push(r);
             }
             outln!("median: {:.0} events/s over {runs} runs of {events} events", bench::median(rates));
+        }
+        BenchCmd::Nat { runs } => {
+            use bench::nat;
+            let (mut without, mut with) = (Vec::new(), Vec::new());
+            for i in 0..runs {
+                let (a, b) = (nat::matrix_seconds(false), nat::matrix_seconds(true));
+                outln!("run {}: matrix without TURN {:.3} s, with TURN {:.3} s", i + 1, a, b);
+                without.push(a);
+                with.push(b);
+            }
+            let (a, b) = (bench::median(without), bench::median(with));
+            outln!(
+                "median over {runs} runs: matrix without TURN {a:.3} s, with TURN {b:.3} s, both {:.3} s, ratio with/without {:.2}",
+                a + b,
+                b / a
+            );
+            let setup = bench::median((0..runs).map(|_| nat::peer_setup_seconds(36)).collect());
+            outln!("of which creating the 72 peer connections of one matrix: {setup:.3} s");
+            let base = nat::one("none", "none", false);
+            for (na, nb, turn, outcome) in nat::REPRESENTATIVES {
+                let (mut v, mut w, mut ev, mut json) = (Vec::new(), Vec::new(), 0, 0);
+                for _ in 0..runs {
+                    let r = nat::one(na, nb, turn);
+                    v.push(r.virtual_ms);
+                    w.push(r.wall_ms);
+                    (ev, json) = (r.events, r.json_bytes);
+                }
+                let (v, w) = (bench::median(v), bench::median(w));
+                outln!(
+                    "{:<7} {na} × {nb}{}: {} {v:.0} virtual ms ({:.1}× host), wall {w:.1} ms, {ev} events, report {:.0} KiB",
+                    outcome.name(),
+                    if turn { " + TURN" } else { "" },
+                    if outcome == rtclab_natlab::session::Outcome::Failed {
+                        "ICE failed after"
+                    } else {
+                        "offer → open"
+                    },
+                    v / base.virtual_ms,
+                    json as f64 / 1024.0
+                );
+            }
+            let before = nat::rss_kib().unwrap_or(0);
+            let (warm, end) = nat::loop_growth(10, 100);
+            outln!(
+                "memory: {before} KiB before, {warm} KiB after 10 relayed runs, {end} KiB after 100 ({:+} KiB over the last 90)",
+                end as i64 - warm as i64
+            );
         }
         BenchCmd::Tap { round_trips, runs, payload } => {
             let mut ratios = Vec::new();

@@ -69,11 +69,11 @@ fn the_path_says_which_value_decided_each_answer() {
 }
 
 #[test]
-fn webrtc_is_recommended_but_flagged_as_not_runnable() {
+fn webrtc_is_recommended_and_sent_to_the_nat_lab() {
     let r = recommend(&tree(), &describe(30.0, Flow::PeerToPeer, 2, 1200, 100));
     assert_eq!(r.technique, Recommended::Webrtc);
     assert_eq!(r.technique.runnable(), None);
-    assert!(r.note.as_deref().unwrap_or("").contains("cannot run WebRTC"), "{:?}", r.note);
+    assert!(r.note.as_deref().unwrap_or("").contains("NAT lab"), "{:?}", r.note);
     assert_eq!(r.techniques_to_compare(), vec![Technique::Websocket]);
     let w = comparison_workload(&describe(30.0, Flow::PeerToPeer, 2, 1200, 100));
     assert_eq!(w.direction, Direction::Both);

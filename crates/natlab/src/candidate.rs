@@ -111,6 +111,11 @@ impl Candidate {
         (p >> 24, (p >> 8) & 0xffff, 256 - (p & 0xff))
     }
 
+    /// The address as a socket address (`None` for an mDNS `.local` name).
+    pub fn socket_addr(&self) -> Option<std::net::SocketAddr> {
+        Some(std::net::SocketAddr::new(self.address.parse().ok()?, self.port))
+    }
+
     pub fn addr(&self) -> String {
         format!("{}:{}", self.address, self.port)
     }

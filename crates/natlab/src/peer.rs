@@ -390,19 +390,19 @@ impl Peer {
         let line = init.candidate.clone();
         self.pc.add_remote_candidate(init).map_err(|e| format!("remote candidate refused: {e}"))?;
         self.note_remote(&line);
-        self.permit(now, &line);
+        if let Some(addr) = Candidate::parse(&line).ok().and_then(|c| c.socket_addr()) {
+            self.permit(now, addr);
+        }
         Ok(())
     }
 
     fn note_remote(&mut self, line: &str) {
         if let Ok(c) = Candidate::parse(line)
-            && let Ok(ip) = c.address.parse::<std::net::IpAddr>()
+            && let Some(addr) = c.socket_addr()
+            && !self.known_remote.iter().any(|(a, _)| *a == addr)
         {
-            let addr = SocketAddr::new(ip, c.port);
-            if !self.known_remote.iter().any(|(a, _)| *a == addr) {
-                self.known_remote.push((addr, c.typ));
-                self.events.push_back(PeerEvent::RemoteCandidate(c));
-            }
+            self.known_remote.push((addr, c.typ));
+            self.events.push_back(PeerEvent::RemoteCandidate(c));
         }
     }
 
@@ -443,18 +443,15 @@ impl Peer {
         }
     }
 
-    /// A relayed candidate can only reach peers the TURN server has a permission for.
-    fn permit(&mut self, now: Duration, line: &str) {
-        let Ok(c) = Candidate::parse(line) else { return };
-        let Ok(ip) = c.address.parse::<std::net::IpAddr>() else { return };
+    /// A relayed candidate can only reach peers the TURN server has a permission for (per IP).
+    fn permit(&mut self, now: Duration, peer: SocketAddr) {
         let at = self.at(now);
         let Some(r) = self.relay.as_mut() else { return };
         let Some(relay) = r.relay else { return };
-        if r.permitted.contains(&ip) {
+        if r.permitted.contains(&peer.ip()) {
             return;
         }
-        r.permitted.push(ip);
-        let peer = SocketAddr::new(ip, c.port);
+        r.permitted.push(peer.ip());
         if let Ok(mut rel) = r.client.relay(relay) {
             let _ = rel.create_permission(at, peer);
         }
@@ -648,7 +645,7 @@ impl Peer {
                 // Candidates that arrived before the allocation need their permission now.
                 let remotes: Vec<SocketAddr> = self.known_remote.iter().map(|(a, _)| *a).collect();
                 for addr in remotes {
-                    self.permit(now, &format!("candidate:x 1 udp 1 {} {} typ host", addr.ip(), addr.port()));
+                    self.permit(now, addr);
                 }
                 self.finish_gathering_if_done(now);
             }

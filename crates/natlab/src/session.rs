@@ -433,47 +433,26 @@ fn drain_peer_events(p: &mut Peer, now: Duration, log: &mut EventLog) {
 }
 
 fn peer_report(p: &mut Peer, spec: &NatSpec, net: &Internet, site: usize, events: &[SimEvent]) -> PeerReport {
-    let mine = |e: &&SimEvent, want: &str| match &e.kind {
-        SimEventKind::Gathered { peer, .. } | SimEventKind::RemoteCandidate { peer, .. } => {
-            peer == &p.name && want == kind_name(&e.kind)
+    let name = p.name.as_str();
+    let (mut local, mut remote, mut problems, mut gathering_notes) = (vec![], vec![], vec![], vec![]);
+    for e in events {
+        match &e.kind {
+            SimEventKind::Gathered { peer, candidate } if peer == name => local.push(candidate.clone()),
+            SimEventKind::RemoteCandidate { peer, candidate } if peer == name => remote.push(candidate.clone()),
+            SimEventKind::Problem { peer, text } if peer == name => problems.push(text.clone()),
+            SimEventKind::GatheringDone { peer, notes } if peer == name => {
+                gathering_notes.extend(notes.iter().cloned())
+            }
+            _ => {}
         }
-        _ => false,
-    };
-    let candidates = |want: &str| -> Vec<Candidate> {
-        events
-            .iter()
-            .filter(|e| mine(e, want))
-            .filter_map(|e| match &e.kind {
-                SimEventKind::Gathered { candidate, .. } | SimEventKind::RemoteCandidate { candidate, .. } => {
-                    Some(candidate.clone())
-                }
-                _ => None,
-            })
-            .collect()
-    };
-    let name = p.name.clone();
-    let problems: Vec<String> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            SimEventKind::Problem { peer, text } if *peer == name => Some(text.clone()),
-            _ => None,
-        })
-        .collect();
-    let gathering_notes: Vec<String> = events
-        .iter()
-        .filter_map(|e| match &e.kind {
-            SimEventKind::GatheringDone { peer, notes } if *peer == name => Some(notes.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
+    }
     PeerReport {
         name: p.name.clone(),
         host: p.host,
         nat: spec.to_string(),
         nat_words: spec.describe(),
-        local_candidates: candidates("gathered"),
-        remote_candidates: candidates("remote"),
+        local_candidates: local,
+        remote_candidates: remote,
         selected: p.selected_pair(),
         pairs: p.pair_rows(),
         connected_ms: p.connected_at.map(ms),
@@ -482,13 +461,5 @@ fn peer_report(p: &mut Peer, spec: &NatSpec, net: &Internet, site: usize, events
         problems,
         gathering_notes,
         nat_table: net.sites[site].nat.as_ref().map(|n| n.bindings().cloned().collect()).unwrap_or_default(),
-    }
-}
-
-fn kind_name(k: &SimEventKind) -> &'static str {
-    match k {
-        SimEventKind::Gathered { .. } => "gathered",
-        SimEventKind::RemoteCandidate { .. } => "remote",
-        _ => "",
     }
 }

@@ -452,6 +452,14 @@ impl Learn {
             workload: WorkloadDto::from(&plan.workload),
             time_scale: plan.time_scale,
             changes: plan.changes,
+            nat_lab: (r.technique.as_str() == "webrtc").then(|| rtclab_natlab::view::NatRunRequest {
+                // A home router's NAT on one side, a carrier's symmetric NAT on the other:
+                // the case that needs TURN.
+                nat_a: "port-restricted".into(),
+                nat_b: "symmetric".into(),
+                turn: true,
+                ..rtclab_natlab::view::catalog().defaults
+            }),
         })
     }
 }

@@ -324,4 +324,7 @@ pub struct WizardAnswer {
     pub time_scale: f64,
     /// Every way the run differs from the description, each with its reason.
     pub changes: Vec<String>,
+    /// For WebRTC: a NAT-lab run of the connection itself (two peers behind common NATs,
+    /// with TURN), which the wizard offers to open.
+    pub nat_lab: Option<rtclab_natlab::view::NatRunRequest>,
 }

@@ -60,8 +60,8 @@ pub fn comparison_plan(d: &WorkloadDescription) -> ComparisonPlan {
         Flow::Both => Direction::Both,
         Flow::PeerToPeer => {
             changes.push(
-                "Peer to peer is measured as clients sending through the lab's server: this lab cannot run WebRTC \
-                 yet, so the relay a peer-to-peer call would avoid is included."
+                "Peer to peer is measured as clients sending through the lab's server: the WebRTC connection \
+                 itself runs in the NAT lab, so the relay a peer-to-peer call would avoid is included."
                     .to_owned(),
             );
             Direction::Both
