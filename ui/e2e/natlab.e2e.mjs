@@ -66,6 +66,17 @@ try {
   await page.getByTestId('nat-pairs-A').locator('tr.selected button.link').click();
   check(/pair/.test((await page.getByTestId('nat-event-detail').textContent()) ?? ''), 'the pair row opens the event that changed it');
   await page.screenshot({ path: path.join(screenshots, 'nat-events.png') });
+  // The matrix: every preset pair, measured, beside theory; a cell opens its pair.
+  await page.getByTestId('nat-run-matrix').click();
+  await page.getByTestId('nat-matrix').waitFor({ timeout: 60_000 });
+  const cells = await page.getByTestId('nat-matrix-cell').count();
+  check(cells === 72, `the matrix has 72 cells (${cells})`);
+  check(/72 of 72 runs came out as RFC 4787 theory predicts/.test((await page.getByTestId('nat-matrix').textContent()) ?? ''), 'every cell agrees with theory');
+  await page.screenshot({ path: path.join(screenshots, 'nat-matrix.png'), fullPage: true });
+  await page.getByTestId('nat-matrix-cell').nth(4).click();
+  await page.locator('[data-testid="nat-why"][data-outcome="prflx"]').waitFor({ timeout: 60_000 });
+  check((await page.getByTestId('nat-b').inputValue()) === 'symmetric', 'the cell none × symmetric opened in the lab');
+
   // The TURN lesson, as a learner takes it: predict, run, then the challenge.
   await page.getByTestId('tab-course').click();
   await page.getByTestId('lesson-turn').click();

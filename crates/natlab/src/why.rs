@@ -87,7 +87,13 @@ pub fn explain(r: &RunReport) -> Why {
             }
         })
         .collect();
-    let selected = a.selected.as_ref().or(b.selected.as_ref());
+    // The pair as seen by the peer whose view shows the outcome (the most relayed type).
+    let most_relayed = |p: &crate::session::PeerReport| p.selected.as_ref().map(|(l, rm)| l.typ.max(rm.typ));
+    let selected = if most_relayed(b) > most_relayed(a) {
+        b.selected.as_ref()
+    } else {
+        a.selected.as_ref().or(b.selected.as_ref())
+    };
     let path = selected
         .map(|(l, rm)| format!("{} {} ↔ {} {}", l.typ.name(), l.addr(), rm.typ.name(), rm.addr()))
         .unwrap_or_default();
