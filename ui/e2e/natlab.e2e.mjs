@@ -26,6 +26,11 @@ try {
   check(/filtered \(apdf\)/.test(reasons) && /add TURN/.test(reasons), `the why names the rule and the fix: ${reasons}`);
   await page.screenshot({ path: path.join(screenshots, 'nat-why.png') });
 
+  await page.getByTestId('nat-tab-sequence').click();
+  const fates = await page.getByTestId('nat-flight').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-fate')));
+  check(fates.length > 20 && fates.includes('dropped') && fates.includes('delivered'), `the sequence diagram draws delivered and dropped datagrams (${fates.length})`);
+  await page.screenshot({ path: path.join(screenshots, 'nat-sequence.png') });
+
   await page.getByTestId('nat-tab-candidates').click();
   const candidates = await page.getByTestId('nat-candidates-A').getByTestId('nat-candidate-row').count();
   check(candidates >= 3, `A's candidate table fills in (${candidates} rows)`);

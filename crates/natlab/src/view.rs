@@ -283,6 +283,27 @@ pub struct NatTableView {
     pub drops: Vec<DropRowView>,
 }
 
+/// One datagram's (or signalling message's) way, from the lane it left to the lane where it
+/// ended, for the sequence diagram.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FlightView {
+    pub from_lane: String,
+    pub to_lane: String,
+    pub sent_ms: f64,
+    pub end_ms: f64,
+    /// What it is ("STUN Binding request (ICE check)", "DTLS handshake", "offer", …).
+    pub what: String,
+    /// `check` (STUN/ICE), `turn`, `dtls`, `signal` or `other`: what the diagram can filter on.
+    pub family: String,
+    /// `delivered`, `dropped` or `lost`.
+    pub fate: String,
+    /// Why it was dropped.
+    pub rule: Option<String>,
+    /// The event that sent it.
+    pub event: u32,
+}
+
 /// One event, summarised, on its lane.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -334,6 +355,8 @@ pub struct NatRunView {
     pub lanes: Vec<String>,
     /// The learner's prediction, scored against this run (absent when none was made).
     pub prediction: Option<NatPredictionView>,
+    /// Every datagram's and signal's way, in the order they were sent.
+    pub flights: Vec<FlightView>,
 }
 
 fn ms(at_us: u64) -> f64 {
@@ -603,7 +626,79 @@ pub fn run_view(r: &RunReport, scenario: &Scenario, predicted_direct: Option<boo
         events_dropped: r.events_dropped,
         lanes: ["A", "NAT A", "signalling", "internet", "servers", "NAT B", "B"].map(String::from).to_vec(),
         prediction: predicted_direct.map(|p| score(p, r)),
+        flights: flights(r),
     }
+}
+
+fn family(what: &str) -> &'static str {
+    if what.starts_with("TURN") {
+        "turn"
+    } else if what.starts_with("STUN") {
+        "check"
+    } else if what.starts_with("DTLS") {
+        "dtls"
+    } else {
+        "other"
+    }
+}
+
+/// Pairs each datagram's `Sent` with where it ended; signals travel the signalling server's
+/// reliable path (two LAN hops and two internet crossings).
+fn flights(r: &RunReport) -> Vec<FlightView> {
+    let mut out: Vec<FlightView> = Vec::new();
+    let mut open: std::collections::HashMap<u64, usize> = Default::default();
+    let signal_ms = 2.0 * crate::net::LAN_LATENCY.as_secs_f64() * 1000.0 + 2.0 * r.latency_ms;
+    for (i, e) in r.events.iter().enumerate() {
+        let at = ms(e.at_us);
+        match &e.kind {
+            SimEventKind::Signal { from, to, summary, .. } => out.push(FlightView {
+                from_lane: from.clone(),
+                to_lane: to.clone(),
+                sent_ms: at,
+                end_ms: at + signal_ms,
+                what: summary.clone(),
+                family: "signal".into(),
+                fate: "delivered".into(),
+                rule: None,
+                event: i as u32,
+            }),
+            SimEventKind::Net { datagram, event } => match event {
+                NetEventKind::Sent { from, what, .. } => {
+                    open.insert(*datagram, out.len());
+                    out.push(FlightView {
+                        from_lane: lane_of(from),
+                        to_lane: lane_of(from),
+                        sent_ms: at,
+                        end_ms: at,
+                        what: what.clone(),
+                        family: family(what).into(),
+                        fate: "delivered".into(),
+                        rule: None,
+                        event: i as u32,
+                    });
+                }
+                NetEventKind::Delivered { .. } | NetEventKind::Dropped { .. } | NetEventKind::Lost { .. } => {
+                    let Some(f) = open.remove(datagram).and_then(|k| out.get_mut(k)) else { continue };
+                    f.end_ms = at;
+                    match event {
+                        NetEventKind::Delivered { to, .. } => f.to_lane = lane_of(to),
+                        NetEventKind::Dropped { at: place, reason, .. } => {
+                            f.to_lane = lane_of_place(place);
+                            f.fate = "dropped".into();
+                            f.rule = Some(reason.clone());
+                        }
+                        _ => {
+                            f.to_lane = "internet".into();
+                            f.fate = "lost".into();
+                        }
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Each NAT's mappings over the run (from its translation events) and every datagram it dropped.
@@ -728,6 +823,10 @@ mod tests {
         assert!(!nat_a.drops.is_empty() && nat_a.drops.iter().all(|d| d.rule.starts_with("filtered")));
         assert!(v.nats.iter().all(|n| n.nat != "NAT B" || n.mappings.iter().all(|m| m.for_destination == "any")));
         assert!(v.events.iter().all(|e| v.lanes.contains(&e.lane)), "every event is on a lane");
+        // Every datagram ends somewhere; A's dropped checks end at a NAT with the rule.
+        assert!(v.flights.iter().all(|f| f.end_ms >= f.sent_ms && v.lanes.contains(&f.to_lane)));
+        assert!(v.flights.iter().any(|f| f.fate == "dropped" && f.to_lane == "NAT A" && f.rule.as_deref().unwrap_or("").starts_with("filtered")));
+        assert!(v.flights.iter().any(|f| f.family == "signal" && f.from_lane == "A" && f.to_lane == "B"));
         // The events that changed the tables point at real events of the same time.
         for c in &v.candidates {
             assert_eq!(v.events[c.event as usize].at_ms, c.at_ms);
