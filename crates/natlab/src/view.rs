@@ -825,7 +825,9 @@ mod tests {
         assert!(v.events.iter().all(|e| v.lanes.contains(&e.lane)), "every event is on a lane");
         // Every datagram ends somewhere; A's dropped checks end at a NAT with the rule.
         assert!(v.flights.iter().all(|f| f.end_ms >= f.sent_ms && v.lanes.contains(&f.to_lane)));
-        assert!(v.flights.iter().any(|f| f.fate == "dropped" && f.to_lane == "NAT A" && f.rule.as_deref().unwrap_or("").starts_with("filtered")));
+        assert!(v.flights.iter().any(|f| f.fate == "dropped"
+            && f.to_lane == "NAT A"
+            && f.rule.as_deref().unwrap_or("").starts_with("filtered")));
         assert!(v.flights.iter().any(|f| f.family == "signal" && f.from_lane == "A" && f.to_lane == "B"));
         // The events that changed the tables point at real events of the same time.
         for c in &v.candidates {
