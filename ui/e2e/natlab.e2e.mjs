@@ -68,7 +68,7 @@ try {
   await page.screenshot({ path: path.join(screenshots, 'nat-pairs.png') });
 
   // Every table links to the event that changed it.
-  await page.getByTestId('nat-pairs-A').locator('tr.selected button.link').click();
+  await page.getByTestId('nat-pairs-A').locator('tr.selected button.nat-link').click();
   check(/pair/.test((await page.getByTestId('nat-event-detail').textContent()) ?? ''), 'the pair row opens the event that changed it');
   await page.screenshot({ path: path.join(screenshots, 'nat-events.png') });
   // The matrix: every preset pair, measured, beside theory; a cell opens its pair.

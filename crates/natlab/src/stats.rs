@@ -40,6 +40,12 @@ pub struct PairRow {
 /// RFC 8445 / `rtc`'s default: a pair whose checks go unanswered this many times has failed.
 pub const MAX_UNANSWERED: u64 = 7;
 
+/// A connectivity check: a Binding request carrying ICE's PRIORITY (a plain STUN request to a
+/// server has none).
+fn is_check(m: &rtc::stun::message::Message) -> bool {
+    m.typ.method == METHOD_BINDING && m.typ.class == CLASS_REQUEST && m.contains(ATTR_PRIORITY)
+}
+
 #[derive(Debug, Default)]
 pub struct PairTracker {
     rows: Vec<PairRow>,
@@ -82,7 +88,7 @@ impl PairTracker {
     ) -> Option<(usize, bool)> {
         let i = self.row(local, remote);
         match classify::stun(bytes) {
-            Some(m) if m.typ.method == METHOD_BINDING && m.typ.class == CLASS_REQUEST && m.contains(ATTR_PRIORITY) => {
+            Some(m) if is_check(&m) => {
                 self.sent.insert(m.transaction_id.0, (i, now, m.contains(ATTR_USE_CANDIDATE)));
                 let r = &mut self.rows[i];
                 r.requests_sent += 1;
@@ -117,7 +123,7 @@ impl PairTracker {
         bytes: &[u8],
     ) -> Option<(usize, bool)> {
         match classify::stun(bytes) {
-            Some(m) if m.typ.method == METHOD_BINDING && m.typ.class == CLASS_REQUEST && m.contains(ATTR_PRIORITY) => {
+            Some(m) if is_check(&m) => {
                 let i = self.row(local, remote);
                 self.received.insert(m.transaction_id.0, (i, m.contains(ATTR_USE_CANDIDATE)));
                 self.rows[i].requests_received += 1;
