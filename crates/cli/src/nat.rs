@@ -8,7 +8,6 @@ use rtclab_natlab::candidate::Candidate;
 use rtclab_natlab::discover::Discovery;
 use rtclab_natlab::matrix::Matrix;
 use rtclab_natlab::nat::NatSpec;
-use rtclab_natlab::net::NetEventKind;
 use rtclab_natlab::session::{RunReport, SimEventKind};
 
 use crate::table::text_grid;
@@ -192,55 +191,17 @@ pub fn run_text(r: &RunReport, full: bool) -> String {
     out
 }
 
+/// One timeline line, in the words the app shows (`view::describe`); datagram steps only
+/// with `--full`, prefixed with their datagram's number so its steps can be followed.
 fn event_line(k: &SimEventKind, full: bool) -> Option<String> {
-    Some(match k {
-        SimEventKind::Signal { from, to, summary, .. } => format!("{from} → {to}  signal: {summary}"),
-        SimEventKind::Gathered { peer, candidate } => {
-            format!("{peer}  gathered {} {}", candidate.typ.name(), candidate.addr())
+    let (lane, _, summary, _) = rtclab_natlab::view::describe(k);
+    match k {
+        SimEventKind::Net { datagram, .. } if full && *datagram > 0 => {
+            Some(format!("{lane:<10} #{datagram} {summary}"))
         }
-        SimEventKind::RemoteCandidate { peer, candidate } => {
-            format!("{peer}  remote candidate {} {}", candidate.typ.name(), candidate.addr())
-        }
-        SimEventKind::GatheringDone { peer, .. } => format!("{peer}  gathering complete"),
-        SimEventKind::IceState { peer, state } => format!("{peer}  ICE {state}"),
-        SimEventKind::ConnectionState { peer, state } => format!("{peer}  connection {state}"),
-        SimEventKind::DataChannelOpen { peer, label } => format!("{peer}  data channel `{label}` open"),
-        SimEventKind::Message { peer, text } => format!("{peer}  received {text:?}"),
-        SimEventKind::Problem { peer, text } => format!("{peer}  problem: {text}"),
-        SimEventKind::Pair { peer, row } => format!(
-            "{peer}  pair {} {} ↔ {} {}: {}{}, checks {}/{} answered",
-            row.local_type,
-            row.local,
-            row.remote_type,
-            row.remote,
-            row.state,
-            if row.nominated { ", nominated" } else { "" },
-            row.responses_received,
-            row.requests_sent
-        ),
-        SimEventKind::Net { datagram, event } if full => net_line(*datagram, event),
-        SimEventKind::Net { .. } => return None,
-    })
-}
-
-fn net_line(id: u64, e: &NetEventKind) -> String {
-    match e {
-        NetEventKind::Sent { from, to, bytes, what } => format!("#{id} {from} → {to}  {what}, {bytes} B"),
-        NetEventKind::Translated { nat, inside, outside, remote, created, outbound } => {
-            if *outbound {
-                format!(
-                    "#{id} {nat}: {inside} → {outside} for {remote} ({})",
-                    if *created { "new mapping" } else { "mapping reused" }
-                )
-            } else {
-                format!("#{id} {nat}: {remote} → {outside} → {inside}")
-            }
-        }
-        NetEventKind::MappingExpired { nat, inside, outside } => format!("{nat}: mapping {inside} ↔ {outside} expired"),
-        NetEventKind::Dropped { at, reason, .. } => format!("#{id} dropped by {at}: {reason}"),
-        NetEventKind::Lost { link } => format!("#{id} lost on the {link} link"),
-        NetEventKind::Delivered { to, from, what } => format!("#{id} delivered to {to} from {from} ({what})"),
-        NetEventKind::ServerNote { server, note } => format!("{server}: {note}"),
+        SimEventKind::Net { .. } if full => Some(format!("{lane:<10} {summary}")),
+        SimEventKind::Net { .. } => None,
+        _ => Some(format!("{lane:<10} {summary}")),
     }
 }
 

@@ -771,10 +771,6 @@ impl Peer {
         Some((local, remote))
     }
 
-    pub fn is_offerer(&self) -> bool {
-        self.offerer
-    }
-
     pub fn relay_address(&self) -> Option<SocketAddr> {
         self.relay.as_ref().and_then(|r| r.relay)
     }

@@ -80,8 +80,6 @@ pub struct Allocation {
     #[serde(skip)]
     pub channels: BTreeMap<u16, (SocketAddr, Duration)>,
     pub bytes_relayed: u64,
-    #[serde(skip)]
-    key: Vec<u8>,
 }
 
 /// What the server did with one datagram.
@@ -372,7 +370,6 @@ impl TurnServer {
                         permissions: BTreeMap::new(),
                         channels: BTreeMap::new(),
                         bytes_relayed: 0,
-                        key: key.clone(),
                     },
                 );
                 out.notes.push(format!("allocated {relay} for {from} for {} s", lifetime.as_secs()));
@@ -480,13 +477,6 @@ impl TurnServer {
     #[cfg(test)]
     fn allocation_of(&self, client: SocketAddr) -> Option<&Allocation> {
         self.allocations.get(&client)
-    }
-}
-
-/// The key the allocation was authenticated with (for tests that act as a client).
-impl Allocation {
-    pub fn key(&self) -> &[u8] {
-        &self.key
     }
 }
 

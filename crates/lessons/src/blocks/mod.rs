@@ -212,14 +212,11 @@ impl NatBlock {
             nat_a: pick("nat_a", &settings.nat_a, &self.nat_a)?,
             nat_b: pick("nat_b", &settings.nat_b, &self.nat_b)?,
             turn,
-            turn_password: None,
-            stun: true,
-            trickle: true,
             latency_ms: self.latency_ms,
-            jitter_ms: 0.0,
             loss_percent: self.loss_percent,
             seed: self.seed,
-            predicted_direct: None,
+            // STUN, trickle, no jitter, the right TURN password: the lab's defaults.
+            ..rtclab_natlab::view::catalog().defaults
         })
     }
 
