@@ -271,6 +271,10 @@ pub enum LiveMessage {
     Status {
         status: RunStatus,
     },
+    /// The live NAT-lab run so far (each message replaces the last).
+    Nat {
+        live: Box<crate::nat_live::NatLive>,
+    },
     /// The subscriber fell behind and missed this many events (fetch them with `trace_since`).
     Lagged {
         #[ts(type = "number")]

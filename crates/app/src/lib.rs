@@ -8,7 +8,8 @@
 //! - [`live`]: the figures of a run as it goes, from the same accumulator as the final ones.
 //! - [`learn`]: the course as the UI sees it, progress storage, the wizard.
 //! - [`course`]: the built-in course, or a learner's folder.
-//! - [`nat`]: the NAT lab's operations (the lab itself is `rtclab-natlab`).
+//! - [`nat`]: the NAT lab's operations (the lab itself is `rtclab-natlab`); [`nat_live`]: its
+//!   live runs, paced, signalling through the lab's WebSocket relay and the tap.
 //! - [`compare`]: runs techniques one after another under one workload; plain-language findings.
 //! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
 //! - [`error`]: `LabError`, `{kind, message}` for the UI.
@@ -23,6 +24,7 @@ pub mod har;
 pub mod learn;
 pub mod live;
 pub mod nat;
+pub mod nat_live;
 pub mod ops;
 pub mod plots;
 pub mod service;
@@ -117,6 +119,12 @@ impl ops::Api for App {
     }
     fn nat_catalog(&self, _: ()) -> Result<rtclab_natlab::view::NatCatalog, LabError> {
         Ok(nat::nat_catalog())
+    }
+    fn start_nat_live(&self, r: nat_live::NatLiveRequest) -> Result<nat_live::NatLive, LabError> {
+        nat_live::start(&self.lab, &r)
+    }
+    fn nat_live_speed(&self, r: nat_live::NatSpeed) -> Result<nat_live::NatLive, LabError> {
+        nat_live::set_speed(&self.lab, &r)
     }
     fn nat_run(&self, r: rtclab_natlab::view::NatRunRequest) -> Result<rtclab_natlab::view::NatRunView, LabError> {
         nat::nat_run(&r)

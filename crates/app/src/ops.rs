@@ -24,6 +24,7 @@ use crate::error::LabError;
 use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
 use crate::learn::{NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
+use crate::nat_live::{NatLive, NatLiveRequest, NatSpeed};
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
@@ -148,6 +149,10 @@ operations! {
     nat_catalog(()) -> NatCatalog;
     /// One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws.
     nat_run(NatRunRequest) -> NatRunView;
+    /// Starts a live NAT-lab run at the learner's pace: signalling through the lab's WebSocket relay and the tap, the run streamed as it goes; stop it with `stop_run`.
+    start_nat_live(NatLiveRequest) -> NatLive;
+    /// Changes the pace of the live NAT-lab run going on (0 pauses).
+    nat_live_speed(NatSpeed) -> NatLive;
     /// Every NAT preset pair, with and without TURN: measured outcome beside RFC 4787 theory.
     nat_matrix(NatMatrixRequest) -> Matrix;
     /// RFC 5780 behaviour discovery of a NAT against the lab's STUN server.

@@ -17,6 +17,7 @@ use crate::api::{self, BlockRun, EventPage, LiveMessage, RunOrigin, RunState, Ru
 use crate::compare::{self, Comparison};
 use crate::error::LabError;
 use crate::live::LiveFigures;
+use crate::nat_live::NatLive;
 
 /// Most events in one live message.
 const BATCH_MAX: usize = 2000;
@@ -45,6 +46,10 @@ struct Inner {
     live: Mutex<LiveFigures>,
     /// Finished runs started from lesson blocks, oldest first.
     block_runs: Mutex<VecDeque<BlockRun>>,
+    /// The newest live NAT-lab run, as the NAT lab draws it (see `crate::nat_live`).
+    nat: watch::Sender<Option<NatLive>>,
+    /// The pace of the live NAT-lab run going on, if one is.
+    nat_speed: Mutex<Option<watch::Sender<f64>>>,
 }
 
 #[derive(Debug)]
@@ -61,7 +66,7 @@ impl Default for Lab {
     }
 }
 
-fn idle_status() -> RunStatus {
+pub(crate) fn idle_status() -> RunStatus {
     RunStatus {
         run_id: 0,
         state: RunState::Idle,
@@ -91,6 +96,8 @@ impl Lab {
                 status: watch::channel(idle_status()).0,
                 live: Mutex::new(LiveFigures::default()),
                 block_runs: Mutex::new(VecDeque::new()),
+                nat: watch::channel(None).0,
+                nat_speed: Mutex::new(None),
             }),
         }
     }
@@ -148,30 +155,16 @@ impl Lab {
             .map(|t| t.parse().map_err(|e: rtclab_techniques::Error| LabError::BadRequest(e.to_string())))
             .collect::<Result<_, _>>()?;
         let workload = req.workload.to_workload().map_err(|e| LabError::BadRequest(e.to_string()))?;
-        // One lock across the check and the start: two calls at once cannot both start.
-        let mut cur = self.inner.current.lock().unwrap_or_else(|p| p.into_inner());
-        if self.inner.status.borrow().state == RunState::Running {
-            return Err(LabError::Conflict("a run is in progress; stop it first".into()));
-        }
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let recorder = Recorder::with_capacity(TRACE_CAPACITY);
-        let run_id = self.inner.status.borrow().run_id + 1;
-        cur.stop = Some(stop_tx);
-        cur.comparison = None;
-        cur.started = SystemTime::now();
-        let status = RunStatus {
-            run_id,
-            state: RunState::Running,
-            techniques: techniques.iter().map(|t| t.to_string()).collect(),
+        let names: Vec<String> = techniques.iter().map(|t| t.to_string()).collect();
+        let template = RunStatus {
+            current: names.first().cloned(),
+            techniques: names,
             workload: Some(req.workload.clone()),
-            current: techniques.first().map(|t| t.to_string()),
             phase: "starting".into(),
             origin,
             ..idle_status()
         };
-        self.inner.status.send_replace(status.clone());
-        self.replace_trace(recorder.clone());
-        drop(cur);
+        let (_, stop_rx, recorder) = self.begin_run(template)?;
 
         let lab = self.clone();
         tokio::spawn(async move {
@@ -242,6 +235,66 @@ impl Lab {
                 s.tap = None;
             }),
         }
+    }
+
+    /// Takes the run slot: a fresh trace, `template` as the status, now `running` with the
+    /// next run id. Refused while another run is going. Returns the run id, the stop signal
+    /// and the recorder.
+    pub(crate) fn begin_run(&self, template: RunStatus) -> Result<(u64, watch::Receiver<bool>, Recorder), LabError> {
+        // One lock across the check and the start: two calls at once cannot both start.
+        let mut cur = self.inner.current.lock().unwrap_or_else(|p| p.into_inner());
+        if self.inner.status.borrow().state == RunState::Running {
+            return Err(LabError::Conflict("a run is in progress; stop it first".into()));
+        }
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let recorder = Recorder::with_capacity(TRACE_CAPACITY);
+        let run_id = self.inner.status.borrow().run_id + 1;
+        cur.stop = Some(stop_tx);
+        cur.comparison = None;
+        cur.started = SystemTime::now();
+        self.inner.status.send_replace(RunStatus { run_id, state: RunState::Running, ..template });
+        self.replace_trace(recorder.clone());
+        Ok((run_id, stop_rx, recorder))
+    }
+
+    /// Says what a run started with [`Lab::begin_run`] is doing.
+    pub(crate) fn set_phase(&self, phase: &str, progress: f64) {
+        self.inner.status.send_modify(|s| {
+            s.phase = phase.into();
+            s.progress = progress;
+        });
+    }
+
+    /// Ends a run started with [`Lab::begin_run`].
+    pub(crate) fn end_run(&self, state: RunState, error: Option<String>) {
+        let mut cur = self.inner.current.lock().unwrap_or_else(|p| p.into_inner());
+        cur.stop = None;
+        self.inner.status.send_modify(|s| {
+            s.phase = match state {
+                RunState::Stopped => "stopped",
+                RunState::Failed => "failed",
+                _ => "finished",
+            }
+            .into();
+            s.state = state;
+            s.progress = 1.0;
+            s.current = None;
+            s.error = error;
+        });
+    }
+
+    /// The newest live NAT-lab run.
+    pub fn nat_live(&self) -> Option<NatLive> {
+        self.inner.nat.borrow().clone()
+    }
+
+    pub(crate) fn publish_nat(&self, live: NatLive) {
+        self.inner.nat.send_replace(Some(live));
+    }
+
+    /// Where the pace of the going live NAT-lab run is set (`None`: none is going).
+    pub(crate) fn nat_speed(&self) -> std::sync::MutexGuard<'_, Option<watch::Sender<f64>>> {
+        self.inner.nat_speed.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The newest finished run of a lesson block (a run stopped early does not count).
@@ -392,11 +445,18 @@ fn result_of(r: &rtclab_techniques::RunReport) -> TechniqueResult {
 async fn forward(lab: Lab, tx: mpsc::Sender<LiveMessage>) {
     let mut traces = lab.inner.trace.subscribe();
     let mut statuses = lab.inner.status.subscribe();
+    let mut nats = lab.inner.nat.subscribe();
     'trace: loop {
         traces.borrow_and_update();
         let recorder = lab.recorder();
         let (held, mut live) = recorder.subscribe();
         if tx.send(LiveMessage::Reset { status: lab.status() }).await.is_err() {
+            return;
+        }
+        let nat = nats.borrow_and_update().clone();
+        if let Some(live) = nat
+            && tx.send(LiveMessage::Nat { live: Box::new(live) }).await.is_err()
+        {
             return;
         }
         for chunk in held.chunks(BATCH_MAX) {
@@ -425,6 +485,14 @@ async fn forward(lab: Lab, tx: mpsc::Sender<LiveMessage>) {
                     if statuses.has_changed().unwrap_or(false) {
                         statuses.borrow_and_update();
                         if tx.send(LiveMessage::Status { status: lab.status() }).await.is_err() { return }
+                    }
+                    if nats.has_changed().unwrap_or(false) {
+                        let nat = nats.borrow_and_update().clone();
+                        if let Some(live) = nat
+                            && tx.send(LiveMessage::Nat { live: Box::new(live) }).await.is_err()
+                        {
+                            return;
+                        }
                     }
                 }
                 changed = traces.changed() => {

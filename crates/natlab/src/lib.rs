@@ -1,6 +1,6 @@
 //! The NAT lab: real WebRTC peer connections (the sans-IO `rtc` crate) on a simulated internet
 //! whose NATs follow RFC 4787, with the lab's own STUN (RFC 5780) and TURN servers, run in
-//! virtual time so every SDP, candidate, check and datagram can be traced and replayed.
+//! in virtual time (or paced for a learner to watch) so every SDP, candidate, check and datagram can be traced and replayed.
 //!
 //! Module map:
 //! - `nat` — one NAT: mapping × filtering, port assignment, hairpinning, binding lifetime;
@@ -14,7 +14,8 @@
 //! - `peer` — one real `RTCPeerConnection` with its gathering (host, STUN, TURN), trickle and data channel.
 //! - `signal` — the signalling messages (JSON) between the peers.
 //! - `candidate`, `sdp`, `stats` — candidates, SDP lines and candidate pairs as a learner reads them.
-//! - `session` — one run: the scenario, the discrete-event loop, the report.
+//! - `session` — one run: the scenario, the session a driver steps, the virtual-time driver, the report.
+//! - `paced` — the same session at a speed a learner watches, signalling over real links.
 //! - `view` — what the screens draw (request, tables, event rows), exported to TypeScript.
 //! - `why` — the plain-language explanation of a run, one rule per situation.
 //! - `theory` — the outcome RFC 4787 + ideal ICE predict; `matrix` — every preset pair, run and predicted.
@@ -25,6 +26,7 @@ pub mod discover;
 pub mod matrix;
 pub mod nat;
 pub mod net;
+pub mod paced;
 pub mod peer;
 pub mod sdp;
 pub mod session;

@@ -228,70 +228,130 @@ pub const MAX_EVENTS: usize = 60_000;
 /// Upper bound on loop iterations: a run that needs more is a bug, not a slow network.
 const MAX_STEPS: usize = 2_000_000;
 
+/// Runs `s` in virtual time: the clock jumps from one due moment to the next, and the
+/// signalling server is modelled as the reliable path (LAN and internet latency, both ways).
 pub fn run(s: &Scenario) -> Result<RunReport, String> {
-    let epoch = Instant::now();
-    let mut net = Internet::new(s.link, s.seed);
-    let host = |spec: &NatSpec, private, public| if spec.behaviour().is_some() { private } else { public };
-    let host_a = host(&s.nat_a, HOST_A_PRIVATE, HOST_A_PUBLIC);
-    let host_b = host(&s.nat_b, HOST_B_PRIVATE, HOST_B_PUBLIC);
-    net.add_site("A", s.nat_a, host_a, NAT_A, s.seed.wrapping_mul(31).wrapping_add(1));
-    net.add_site("B", s.nat_b, host_b, NAT_B, s.seed.wrapping_mul(31).wrapping_add(2));
-    let stun = StunServer::new(STUN_PRIMARY, STUN_OTHER);
-    net.stun = Some(stun);
-    let turn_listen = SocketAddr::new(IpAddr::V4(TURN), 3478);
-    if s.turn {
-        net.turn = Some(TurnServer::new(turn_listen, TurnConfig::default()));
-    }
-    let turn_creds = s.turn.then(|| TurnCredentials {
-        server: turn_listen,
-        username: TurnConfig::default().users[0].0.clone(),
-        password: s.turn_password.clone(),
-        realm: TurnConfig::default().realm,
-    });
-    let peers = [("A", host_a, true), ("B", host_b, false)].map(|(name, ip, offerer)| {
-        Peer::new(
-            PeerConfig {
-                name: name.into(),
-                host: SocketAddr::new(IpAddr::V4(ip), PEER_PORT),
-                stun: s.stun.then_some(stun.primary),
-                turn: turn_creds.clone(),
-                offerer,
-                trickle: s.trickle,
-            },
-            epoch,
-        )
-    });
-    if let Some(Err(e)) = peers.iter().find(|p| p.is_err()) {
-        return Err(e.clone());
-    }
-    let mut peers: [Peer; 2] = peers.map(|p| p.expect("checked above"));
-
-    let mut log = EventLog::default();
+    let mut session = Session::new(s)?;
     let mut signals: VecDeque<(Duration, usize, Signal)> = VecDeque::new();
-    let signal_delay = LAN_LATENCY * 2 + s.link.latency * 2;
-    let mut now = Duration::ZERO;
-    let mut offer_at: Option<Duration> = None;
-    for p in &mut peers {
-        p.start(now)?;
-    }
     let mut steps = 0;
     let mut timed_out = false;
     loop {
         steps += 1;
         if steps > MAX_STEPS {
-            return Err(format!("the simulation did not settle after {MAX_STEPS} steps at {:.0} ms", ms(now)));
+            return Err(format!("the simulation did not settle after {MAX_STEPS} steps at {:.0} ms", ms(session.now)));
         }
-        // Everything the peers produced goes out at `now`.
-        for (i, p) in peers.iter_mut().enumerate() {
+        for (to, sig) in session.flush() {
+            signals.push_back((session.now + session.signal_delay(), to, sig));
+        }
+        if session.is_over() {
+            break;
+        }
+        let next = [session.next_wakeup(), signals.front().map(|(t, _, _)| *t)].into_iter().flatten().min();
+        let Some(next) = next else { break };
+        if next > s.deadline {
+            timed_out = true;
+            session.now = s.deadline;
+            break;
+        }
+        session.advance_to(next);
+        while signals.front().is_some_and(|(t, _, _)| *t <= session.now) {
+            let (_, to, sig) = signals.pop_front().expect("peeked");
+            session.deliver_signal(to, sig);
+        }
+        session.fire_timers();
+    }
+    Ok(session.finish(timed_out))
+}
+
+/// One run's parties and clock, stepped by a driver: [`run`] in virtual time, or
+/// [`crate::paced::run`] at a pace the learner sets, with signalling over real WebSockets.
+/// A step is: `flush` what the peers produced (datagrams into the network, signals to the
+/// driver), find the `next_wakeup`, `advance_to` it (deliveries), hand over due signals,
+/// `fire_timers`.
+pub struct Session {
+    scenario: Scenario,
+    net: Internet,
+    peers: [Peer; 2],
+    log: EventLog,
+    /// Virtual time.
+    pub now: Duration,
+    offer_at: Option<Duration>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session").field("scenario", &self.scenario).field("now", &self.now).finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub fn new(s: &Scenario) -> Result<Session, String> {
+        let epoch = Instant::now();
+        let mut net = Internet::new(s.link, s.seed);
+        let host = |spec: &NatSpec, private, public| if spec.behaviour().is_some() { private } else { public };
+        let host_a = host(&s.nat_a, HOST_A_PRIVATE, HOST_A_PUBLIC);
+        let host_b = host(&s.nat_b, HOST_B_PRIVATE, HOST_B_PUBLIC);
+        net.add_site("A", s.nat_a, host_a, NAT_A, s.seed.wrapping_mul(31).wrapping_add(1));
+        net.add_site("B", s.nat_b, host_b, NAT_B, s.seed.wrapping_mul(31).wrapping_add(2));
+        let stun = StunServer::new(STUN_PRIMARY, STUN_OTHER);
+        net.stun = Some(stun);
+        let turn_listen = SocketAddr::new(IpAddr::V4(TURN), 3478);
+        if s.turn {
+            net.turn = Some(TurnServer::new(turn_listen, TurnConfig::default()));
+        }
+        let turn_creds = s.turn.then(|| TurnCredentials {
+            server: turn_listen,
+            username: TurnConfig::default().users[0].0.clone(),
+            password: s.turn_password.clone(),
+            realm: TurnConfig::default().realm,
+        });
+        let peers = [("A", host_a, true), ("B", host_b, false)].map(|(name, ip, offerer)| {
+            Peer::new(
+                PeerConfig {
+                    name: name.into(),
+                    host: SocketAddr::new(IpAddr::V4(ip), PEER_PORT),
+                    stun: s.stun.then_some(stun.primary),
+                    turn: turn_creds.clone(),
+                    offerer,
+                    trickle: s.trickle,
+                },
+                epoch,
+            )
+        });
+        if let Some(Err(e)) = peers.iter().find(|p| p.is_err()) {
+            return Err(e.clone());
+        }
+        let mut peers: [Peer; 2] = peers.map(|p| p.expect("checked above"));
+        for p in &mut peers {
+            p.start(Duration::ZERO)?;
+        }
+        Ok(Session { scenario: s.clone(), net, peers, log: EventLog::default(), now: Duration::ZERO, offer_at: None })
+    }
+
+    /// What the signalling path adds to a message: each peer's LAN and internet crossing.
+    pub fn signal_delay(&self) -> Duration {
+        LAN_LATENCY * 2 + self.scenario.link.latency * 2
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// Sends what the peers produced into the network and logs it; returns the signals they
+    /// sent, each with the index of the peer it is for (0 = A, 1 = B).
+    pub fn flush(&mut self) -> Vec<(usize, Signal)> {
+        let now = self.now;
+        let mut out = Vec::new();
+        for (i, p) in self.peers.iter_mut().enumerate() {
             while let Some((from, to, bytes)) = p.outbox.pop_front() {
-                net.send(now, from, to, bytes);
+                self.net.send(now, from, to, bytes);
             }
             while let Some(sig) = p.signals.pop_front() {
                 if matches!(sig, Signal::Offer { .. }) {
-                    offer_at.get_or_insert(now);
+                    self.offer_at.get_or_insert(now);
                 }
                 let other = 1 - i;
-                log.push(SimEvent {
+                self.log.push(SimEvent {
                     at_us: now.as_micros() as u64,
                     kind: SimEventKind::Signal {
                         from: p.name.clone(),
@@ -300,97 +360,133 @@ pub fn run(s: &Scenario) -> Result<RunReport, String> {
                         json: sig.to_json(),
                     },
                 });
-                signals.push_back((now + signal_delay, other, sig));
+                out.push((other, sig));
             }
-            drain_peer_events(p, now, &mut log);
+            drain_peer_events(p, now, &mut self.log);
         }
-        for e in net.take_trace() {
-            log.push(net_event(e));
+        for e in self.net.take_trace() {
+            self.log.push(net_event(e));
         }
-        let hello = hello_from("A");
-        if peers[0].received.iter().any(|m| *m == format!("echo: {hello}")) {
-            break;
-        }
-        if peers.iter().all(|p| p.failed_at.is_some()) {
-            break;
-        }
-        let next = [
-            net.next_event(),
-            signals.front().map(|(t, _, _)| *t),
-            peers[0].poll_timeout(),
-            peers[1].poll_timeout(),
-            net.turn.as_ref().and_then(|t| t.next_expiry()),
+        out
+    }
+
+    /// A's greeting came back as B's echo, or both ICE agents failed.
+    pub fn is_over(&self) -> bool {
+        let echo = format!("echo: {}", hello_from("A"));
+        self.peers[0].received.contains(&echo) || self.peers.iter().all(|p| p.failed_at.is_some())
+    }
+
+    /// When the network, a peer or the TURN server next needs to act (signals in flight are
+    /// the driver's).
+    pub fn next_wakeup(&mut self) -> Option<Duration> {
+        [
+            self.net.next_event(),
+            self.peers[0].poll_timeout(),
+            self.peers[1].poll_timeout(),
+            self.net.turn.as_ref().and_then(|t| t.next_expiry()),
         ]
         .into_iter()
         .flatten()
-        .min();
-        let Some(next) = next else { break };
-        if next > s.deadline {
-            timed_out = true;
-            now = s.deadline;
-            break;
-        }
-        now = now.max(next);
-        net.advance(now);
-        net.handle_server_timeouts(now);
-        while let Some(d) = net.poll_delivery() {
-            if let Some(p) = peers.iter_mut().find(|p| p.host == d.to) {
+        .min()
+    }
+
+    /// Moves the clock to `to` (never back) and delivers the datagrams due by then.
+    pub fn advance_to(&mut self, to: Duration) {
+        self.now = self.now.max(to);
+        let now = self.now;
+        self.net.advance(now);
+        self.net.handle_server_timeouts(now);
+        while let Some(d) = self.net.poll_delivery() {
+            if let Some(p) = self.peers.iter_mut().find(|p| p.host == d.to) {
                 p.on_datagram(now, d.from, d.bytes);
             }
         }
-        while signals.front().is_some_and(|(t, _, _)| *t <= now) {
-            let (_, to, sig) = signals.pop_front().expect("peeked");
-            peers[to].on_signal(now, sig);
-        }
-        for p in &mut peers {
+    }
+
+    pub fn deliver_signal(&mut self, to: usize, sig: Signal) {
+        self.peers[to].on_signal(self.now, sig);
+    }
+
+    /// Notes on the run's timeline that a signalling message could not be used.
+    pub fn signal_problem(&mut self, to: usize, text: String) {
+        let peer = self.peers[to].name.clone();
+        self.log.push(SimEvent { at_us: self.now.as_micros() as u64, kind: SimEventKind::Problem { peer, text } });
+    }
+
+    /// Runs the peers' timers that are due.
+    pub fn fire_timers(&mut self) {
+        let now = self.now;
+        for p in &mut self.peers {
             if p.poll_timeout().is_some_and(|t| t <= now) {
                 p.handle_timeout(now);
             }
         }
     }
-    for e in net.take_trace() {
-        log.push(net_event(e));
-    }
-    for p in &mut peers {
-        drain_peer_events(p, now, &mut log);
+
+    /// The report of the run so far (what a live view draws while it goes on).
+    pub fn snapshot(&mut self) -> RunReport {
+        let events = self.log.events.clone();
+        self.report(events, self.log.dropped, false)
     }
 
-    let connected =
-        peers.iter().all(|p| p.channel_open_at.is_some()) && peers[0].received.iter().any(|m| m.starts_with("echo: "));
-    let outcome = if connected {
-        peers.iter().filter_map(|p| p.ice_type_of_selected()).max().map(Outcome::from_type).unwrap_or(Outcome::Failed)
-    } else {
-        Outcome::Failed
-    };
-    let connect_ms = match (offer_at, peers[0].channel_open_at, peers[1].channel_open_at) {
-        (Some(o), Some(a), Some(b)) if connected => Some(ms(a.max(b).saturating_sub(o))),
-        _ => None,
-    };
-    let relayed_bytes = net.turn.as_ref().map(|t| t.allocations().map(|a| a.bytes_relayed).sum()).unwrap_or(0);
-    let EventLog { events, dropped: events_dropped } = log;
-    let specs = [s.nat_a, s.nat_b];
-    let reports: Vec<PeerReport> =
-        peers.iter_mut().enumerate().map(|(i, p)| peer_report(p, &specs[i], &net, i, &events)).collect();
-    let [ra, rb]: [PeerReport; 2] = reports.try_into().expect("two peers");
-    let mut report = RunReport {
-        nat_a: s.nat_a.to_string(),
-        nat_b: s.nat_b.to_string(),
-        turn: s.turn,
-        trickle: s.trickle,
-        seed: s.seed,
-        latency_ms: ms(s.link.latency),
-        outcome,
-        connect_ms,
-        ran_ms: ms(now),
-        timed_out,
-        peers: [ra, rb],
-        relayed_bytes,
-        events,
-        events_dropped,
-        why: crate::why::Why { headline: String::new(), reasons: vec![], fix: None, cost: None },
-    };
-    report.why = crate::why::explain(&report);
-    Ok(report)
+    /// Ends the run: the last events, then the report.
+    pub fn finish(mut self, timed_out: bool) -> RunReport {
+        for e in self.net.take_trace() {
+            self.log.push(net_event(e));
+        }
+        let now = self.now;
+        for p in &mut self.peers {
+            drain_peer_events(p, now, &mut self.log);
+        }
+        let EventLog { events, dropped } = std::mem::take(&mut self.log);
+        self.report(events, dropped, timed_out)
+    }
+
+    fn report(&mut self, events: Vec<SimEvent>, events_dropped: u64, timed_out: bool) -> RunReport {
+        let s = &self.scenario;
+        let peers = &mut self.peers;
+        let connected = peers.iter().all(|p| p.channel_open_at.is_some())
+            && peers[0].received.iter().any(|m| m.starts_with("echo: "));
+        let outcome = if connected {
+            peers
+                .iter()
+                .filter_map(|p| p.ice_type_of_selected())
+                .max()
+                .map(Outcome::from_type)
+                .unwrap_or(Outcome::Failed)
+        } else {
+            Outcome::Failed
+        };
+        let connect_ms = match (self.offer_at, peers[0].channel_open_at, peers[1].channel_open_at) {
+            (Some(o), Some(a), Some(b)) if connected => Some(ms(a.max(b).saturating_sub(o))),
+            _ => None,
+        };
+        let net = &self.net;
+        let relayed_bytes = net.turn.as_ref().map(|t| t.allocations().map(|a| a.bytes_relayed).sum()).unwrap_or(0);
+        let specs = [s.nat_a, s.nat_b];
+        let reports: Vec<PeerReport> =
+            peers.iter_mut().enumerate().map(|(i, p)| peer_report(p, &specs[i], net, i, &events)).collect();
+        let [ra, rb]: [PeerReport; 2] = reports.try_into().expect("two peers");
+        let mut report = RunReport {
+            nat_a: s.nat_a.to_string(),
+            nat_b: s.nat_b.to_string(),
+            turn: s.turn,
+            trickle: s.trickle,
+            seed: s.seed,
+            latency_ms: ms(s.link.latency),
+            outcome,
+            connect_ms,
+            ran_ms: ms(self.now),
+            timed_out,
+            peers: [ra, rb],
+            relayed_bytes,
+            events,
+            events_dropped,
+            why: crate::why::Why { headline: String::new(), reasons: vec![], fix: None, cost: None },
+        };
+        report.why = crate::why::explain(&report);
+        report
+    }
 }
 
 /// The run's events, bounded by `MAX_EVENTS`.

@@ -10,6 +10,8 @@
 //!   are counted, recording every message it receives.
 //! - [`experiment`]: runs a technique under a workload with the tap in the middle.
 //! - [`metrics`]: figures computed from the trace alone.
+//! - [`signalling`]: the WebRTC signalling relay staged for a live NAT-lab run (server, tap,
+//!   one WebSocket client per peer).
 
 pub mod client;
 pub mod counting;
@@ -18,6 +20,7 @@ pub mod hub;
 pub mod message;
 pub mod metrics;
 pub mod server;
+pub mod signalling;
 pub mod workload;
 
 pub use experiment::{Experiment, RunReport};

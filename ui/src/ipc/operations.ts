@@ -18,9 +18,12 @@ import type { NatBlockResult } from '../bindings/NatBlockResult';
 import type { NatBlockRun } from '../bindings/NatBlockRun';
 import type { NatCatalog } from '../bindings/NatCatalog';
 import type { NatDiscoverRequest } from '../bindings/NatDiscoverRequest';
+import type { NatLive } from '../bindings/NatLive';
+import type { NatLiveRequest } from '../bindings/NatLiveRequest';
 import type { NatMatrixRequest } from '../bindings/NatMatrixRequest';
 import type { NatRunRequest } from '../bindings/NatRunRequest';
 import type { NatRunView } from '../bindings/NatRunView';
+import type { NatSpeed } from '../bindings/NatSpeed';
 import type { PredictionResult } from '../bindings/PredictionResult';
 import type { Progress } from '../bindings/Progress';
 import type { QuizAnswer } from '../bindings/QuizAnswer';
@@ -56,6 +59,8 @@ export interface Operations {
   run_nat_block: { request: NatBlockRun; response: NatBlockResult };
   nat_catalog: { request: null; response: NatCatalog };
   nat_run: { request: NatRunRequest; response: NatRunView };
+  start_nat_live: { request: NatLiveRequest; response: NatLive };
+  nat_live_speed: { request: NatSpeed; response: NatLive };
   nat_matrix: { request: NatMatrixRequest; response: Matrix };
   nat_discover: { request: NatDiscoverRequest; response: Discovery };
 }
@@ -85,6 +90,8 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'run_nat_block',
   'nat_catalog',
   'nat_run',
+  'start_nat_live',
+  'nat_live_speed',
   'nat_matrix',
   'nat_discover',
 ];
@@ -138,6 +145,10 @@ export interface OperationMethods {
   natCatalog(): Promise<NatCatalog>;
   /** One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws. */
   natRun(request: NatRunRequest): Promise<NatRunView>;
+  /** Starts a live NAT-lab run at the learner's pace: signalling through the lab's WebSocket relay and the tap, the run streamed as it goes; stop it with `stop_run`. */
+  startNatLive(request: NatLiveRequest): Promise<NatLive>;
+  /** Changes the pace of the live NAT-lab run going on (0 pauses). */
+  natLiveSpeed(request: NatSpeed): Promise<NatLive>;
   /** Every NAT preset pair, with and without TURN: measured outcome beside RFC 4787 theory. */
   natMatrix(request: NatMatrixRequest): Promise<Matrix>;
   /** RFC 5780 behaviour discovery of a NAT against the lab's STUN server. */
@@ -169,6 +180,8 @@ export function operationMethods(call: Call): OperationMethods {
     runNatBlock: (request) => call('run_nat_block', request),
     natCatalog: () => call('nat_catalog', null),
     natRun: (request) => call('nat_run', request),
+    startNatLive: (request) => call('start_nat_live', request),
+    natLiveSpeed: (request) => call('nat_live_speed', request),
     natMatrix: (request) => call('nat_matrix', request),
     natDiscover: (request) => call('nat_discover', request),
   };

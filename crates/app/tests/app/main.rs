@@ -3,6 +3,7 @@
 mod course_runs;
 mod findings;
 mod live;
+mod nat_live;
 mod runs;
 mod text;
 mod wizard;

@@ -8,6 +8,7 @@
 //! | `GET /chat/stream?prompt=…` | SSE token streaming ending in `data: [DONE]`, like an AI chat reply |
 //! | `GET /ws` | WebSocket chat room: every published message to every member; text from a member is published |
 //! | `GET /echo` | WebSocket echo of text and binary messages |
+//! | `GET /signal?room=R&peer=NAME` | WebRTC signalling relay: each text message to the room's other peer |
 //! | `POST /publish` | publish a message (JSON) from an HTTP client |
 //!
 //! [`serve`] takes its listener and a shutdown signal, so tests bind port 0 and stop it
@@ -32,9 +33,11 @@ use crate::workload::limits::MAX_PAYLOAD;
 mod chat;
 mod long_polling;
 mod polling;
+mod signal;
 mod sse;
 mod websocket;
 
+pub use signal::{ROOM_SIZE, SignalRooms};
 pub use websocket::close_code;
 
 /// Most messages one polling or long-polling response carries.
@@ -70,6 +73,8 @@ pub struct ServerState {
     pub config: Arc<ServerConfig>,
     /// Flips to true when the server is asked to stop; open streams end politely.
     pub stopping: watch::Receiver<bool>,
+    /// The signalling relay's rooms.
+    pub signal_rooms: SignalRooms,
 }
 
 /// The router with every endpoint.
@@ -82,6 +87,7 @@ pub fn app(state: ServerState) -> Router {
         .route("/chat/stream", get(chat::stream))
         .route("/ws", get(websocket::room))
         .route("/echo", get(websocket::echo))
+        .route("/signal", get(signal::signal))
         .route("/publish", post(publish))
         .layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES))
         .layer(axum::middleware::map_response(allow_any_origin))
@@ -96,7 +102,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let state = ServerState { hub, config: Arc::new(config), stopping: stop_rx };
+    let state = ServerState { hub, config: Arc::new(config), stopping: stop_rx, signal_rooms: SignalRooms::default() };
     axum::serve(listener, app(state))
         .with_graceful_shutdown(async move {
             shutdown.await;
@@ -122,6 +128,7 @@ async fn index() -> &'static str {
      GET  /chat/stream?prompt=TEXT        SSE token streaming ending in [DONE]\n\
      GET  /ws                             WebSocket chat room\n\
      GET  /echo                           WebSocket echo\n\
+     GET  /signal?room=R&peer=NAME        WebRTC signalling relay (to the room's other peer)\n\
      POST /publish                        publish {\"id\",\"from\",\"t\",\"body\"}\n"
 }
 

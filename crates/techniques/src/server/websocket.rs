@@ -48,7 +48,7 @@ pub async fn echo(State(st): State<ServerState>, ws: WebSocketUpgrade) -> Respon
     limit(ws).on_upgrade(move |socket| run_echo(st, socket))
 }
 
-fn limit(ws: WebSocketUpgrade) -> WebSocketUpgrade {
+pub(super) fn limit(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.max_message_size(MAX_MESSAGE_BYTES).max_frame_size(MAX_MESSAGE_BYTES)
 }
 
@@ -131,7 +131,7 @@ async fn run_echo(st: ServerState, mut socket: WebSocket) {
 /// Ends a connection: sends our close frame if we start the closing handshake, then reads
 /// until the peer's close arrives or the grace period ends (that read also flushes the
 /// automatic reply when the peer started it).
-async fn finish(socket: &mut WebSocket, ours: Option<(u16, &str)>) {
+pub(super) async fn finish(socket: &mut WebSocket, ours: Option<(u16, &str)>) {
     if let Some((code, reason)) = ours {
         let frame = CloseFrame { code, reason: reason.into() };
         if socket.send(Message::Close(Some(frame))).await.is_err() {
@@ -142,7 +142,7 @@ async fn finish(socket: &mut WebSocket, ours: Option<(u16, &str)>) {
 }
 
 /// The close code RFC 6455 prescribes for an error read from the peer, if any.
-fn error_close(e: axum::Error) -> Option<(u16, &'static str)> {
+pub(super) fn error_close(e: axum::Error) -> Option<(u16, &'static str)> {
     use tokio_tungstenite::tungstenite::Error as WsError;
     let inner = e.into_inner();
     match inner.downcast_ref::<WsError>() {
