@@ -1,6 +1,7 @@
 // NAT lab end-to-end, the way a learner uses it: pick two NATs, predict, run, read why, then
-// walk the tables (candidates, pairs, NATs, SDP, events). A second run adds TURN and checks that
-// the pair the first one could not make is now relayed, and what the relay cost.
+// walk the tables (candidates, pairs, NATs, SDP, events). A second run, live and slowed down,
+// adds TURN: the tables fill in while it runs, the pace changes mid-run, the pair the first
+// one could not make is now relayed, and its signalling frames are on the main timeline.
 import path from 'node:path';
 import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
 
@@ -16,6 +17,7 @@ try {
   await page.getByTestId('nat-b').selectOption('port-restricted');
   // The learner thinks they will connect directly; they will not.
   await page.getByTestId('nat-guess-direct').check();
+  await page.getByTestId('nat-pace').selectOption('instant');
   await page.getByTestId('nat-run').click();
   const why = page.getByTestId('nat-why');
   await why.waitFor({ timeout: 60_000 });
@@ -54,11 +56,24 @@ try {
   check(/username fragment/.test((await page.getByTestId('nat-sdp-meaning').textContent()) ?? ''), 'hovering an SDP line explains it');
   await page.screenshot({ path: path.join(screenshots, 'nat-sdp.png') });
 
-  // Now with TURN: the same pair connects through the relay.
+  // Now with TURN, live at a quarter of real speed: the same pair connects through the relay.
   await page.getByTestId('nat-turn').check();
   await page.getByTestId('nat-guess-not').check();
+  await page.getByTestId('nat-pace').selectOption('0.25');
   await page.getByTestId('nat-run').click();
+  await page.locator('[data-testid="nat-live"][data-state="running"]').waitFor({ timeout: 20_000 });
+  await page.getByTestId('nat-tab-candidates').click();
+  // While it runs, the candidate table fills in and the clock moves.
+  await page.getByTestId('nat-candidates-A').getByTestId('nat-candidate-row').first().waitFor({ timeout: 20_000 });
+  const at = async () => Number(((await page.getByTestId('nat-live-at').textContent()) ?? '').split(' ')[0]);
+  const at1 = await at();
+  await page.waitForFunction((t) => Number(document.querySelector('[data-testid=nat-live-at]')?.textContent?.split(' ')[0]) > t, at1, { timeout: 10_000 });
+  check((await page.getByTestId('nat-why-headline').count()) === 0, 'no outcome is shown while the run goes on');
+  await page.screenshot({ path: path.join(screenshots, 'nat-live.png') });
+  // Speed it up to the end.
+  await page.getByTestId('nat-live-speed').selectOption('4');
   await page.locator('[data-testid="nat-why"][data-outcome="relay"]').waitFor({ timeout: 60_000 });
+  check(Number(((await page.getByTestId('nat-at').textContent()) ?? '').split(' / ')[1]?.split(' ')[0]) > 1000, 'the finished run can be replayed over its whole length');
   check((await page.getByTestId('nat-prediction').getAttribute('data-right')) === 'true', 'predicting "not directly" for a relayed run is right');
   await page.getByTestId('nat-tab-why').click();
   check(/relayed \d+ bytes/.test((await page.getByTestId('nat-why-detail').textContent()) ?? ''), 'the relay cost is stated in bytes');
@@ -71,6 +86,17 @@ try {
   await page.getByTestId('nat-pairs-A').locator('tr.selected button.nat-link').click();
   check(/pair/.test((await page.getByTestId('nat-event-detail').textContent()) ?? ''), 'the pair row opens the event that changed it');
   await page.screenshot({ path: path.join(screenshots, 'nat-events.png') });
+
+  // The live run's signalling crossed the lab's WebSocket relay through the tap: its frames are
+  // on the main timeline, the offer among them.
+  await page.getByTestId('tab-timeline').click();
+  await page.getByTestId('filter-kind').selectOption('ws_frame');
+  const frameRows = await page.getByTestId('event-row').count();
+  check(frameRows >= 6, `the signalling frames are on the timeline (${frameRows})`);
+  check(/offer/.test((await page.getByTestId('event-list').textContent()) ?? ''), 'the offer is one of them');
+  await page.screenshot({ path: path.join(screenshots, 'nat-signalling-timeline.png') });
+  await page.getByTestId('filter-kind').selectOption('');
+  await page.getByTestId('tab-nat').click();
   // The matrix: every preset pair, measured, beside theory; a cell opens its pair.
   await page.getByTestId('nat-run-matrix').click();
   await page.getByTestId('nat-matrix').waitFor({ timeout: 60_000 });

@@ -4,8 +4,8 @@
 //! connection, client 1 peer B's); the NAT lab is sent the run so far every few hundred
 //! milliseconds, and the scored view when it ends. Stopping uses the lab's `stop_run`.
 
-use rtclab_natlab::paced::{self, Controls, Links};
-use rtclab_natlab::session::Scenario;
+use rtclab_natlab::paced::{self, Controls, Links, PacedReport};
+use rtclab_natlab::session::{Scenario, Session};
 use rtclab_natlab::view::{NatRunRequest, NatRunView, run_view};
 use rtclab_techniques::signalling::Signalling;
 use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
@@ -109,6 +109,29 @@ async fn run(
     speed: watch::Receiver<f64>,
     stop: watch::Receiver<bool>,
 ) -> Result<(NatRunView, bool), String> {
+    let speed_now = speed.clone();
+    let mut first = true;
+    let done = run_through_relay(scenario, recorder, Controls { speed, stop }, |session| {
+        if std::mem::take(&mut first) {
+            lab.set_phase("ICE: gathering and checking", 0.1);
+        }
+        let view = run_view(&session.snapshot(), session.scenario(), None);
+        let at_ms = session.now.as_secs_f64() * 1000.0;
+        let speed = *speed_now.borrow();
+        lab.publish_nat(NatLive { run_id, state: RunState::Running, speed, at_ms, view: Some(view), error: None });
+    })
+    .await?;
+    Ok((run_view(&done.report, scenario, predicted), done.stopped))
+}
+
+/// Runs `scenario` paced, its signalling through the lab's relay and a tap recording into
+/// `recorder` (the CLI's `webrtc --live` and the app's live runs).
+pub async fn run_through_relay(
+    scenario: &Scenario,
+    recorder: &Recorder,
+    controls: Controls,
+    progress: impl FnMut(&mut Session),
+) -> Result<PacedReport, String> {
     let mut signalling = Signalling::start(recorder, EXPERIMENT).await.map_err(|e| e.to_string())?;
     recorder.record(NewEvent::new(
         &std::sync::Arc::from(EXPERIMENT),
@@ -136,18 +159,8 @@ async fn run(
             return Err(e.to_string());
         }
     };
-    lab.set_phase("ICE: gathering and checking", 0.1);
     let links = Links { outgoing: [a.outgoing, b.outgoing], incoming: [a.incoming, b.incoming] };
-    let speed_now = speed.clone();
-    let result = paced::run(scenario, links, Controls { speed, stop }, |session| {
-        let view = run_view(&session.snapshot(), session.scenario(), None);
-        let at_ms = session.now.as_secs_f64() * 1000.0;
-        let speed = *speed_now.borrow();
-        lab.publish_nat(NatLive { run_id, state: RunState::Running, speed, at_ms, view: Some(view), error: None });
-    })
-    .await;
-    lab.set_phase("closing the signalling connections", 0.95);
+    let result = paced::run(scenario, links, controls, progress).await;
     signalling.shutdown().await;
-    let done = result?;
-    Ok((run_view(&done.report, scenario, predicted), done.stopped))
+    result
 }

@@ -149,6 +149,13 @@ enum Command {
         /// Save every event as JSON Lines.
         #[arg(long, value_name = "FILE")]
         trace: Option<PathBuf>,
+        /// Run at a watchable pace, the offer, answer and candidates through the lab's real
+        /// WebSocket signalling relay (its frames are printed as they cross the tap).
+        #[arg(long)]
+        live: bool,
+        /// Pace of a --live run: 1 = real time, 0.25 = four times slower (0 < S <= 10).
+        #[arg(long, default_value_t = 1.0, requires = "live")]
+        speed: f64,
     },
     /// RFC 5780 NAT behaviour discovery against the lab's STUN server, from behind the NAT you choose.
     NatDiscover {
@@ -383,6 +390,8 @@ async fn dispatch(cmd: Command) -> Result<()> {
             full,
             json,
             trace,
+            live,
+            speed,
         } => {
             let scenario = Scenario {
                 nat_a,
@@ -395,7 +404,14 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 seed,
                 deadline: nat::DEFAULT_DEADLINE,
             };
-            let report = rtclab_natlab::session::run(&scenario).map_err(anyhow::Error::msg)?;
+            let report = if live {
+                if speed == 0.0 {
+                    anyhow::bail!("--speed 0 would pause the run for good; use 0 < S <= 10 (0.25 = four times slower)");
+                }
+                nat::run_live(&scenario, speed).await?
+            } else {
+                rtclab_natlab::session::run(&scenario).map_err(anyhow::Error::msg)?
+            };
             if let Some(path) = trace {
                 let mut text = String::new();
                 for e in &report.events {

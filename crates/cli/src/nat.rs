@@ -1,5 +1,6 @@
-//! The NAT lab on the command line: `nat-matrix`, `webrtc` (one run, fully traced) and
-//! `nat-discover`, printed as text tables like the app's views.
+//! The NAT lab on the command line: `nat-matrix`, `webrtc` (one run, fully traced; `--live`
+//! paces it and signals through the lab's WebSocket relay) and `nat-discover`, printed as
+//! text tables like the app's views.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -11,6 +12,41 @@ use rtclab_natlab::nat::NatSpec;
 use rtclab_natlab::session::{RunReport, SimEventKind};
 
 use crate::table::text_grid;
+
+/// `webrtc --live`: the run paced at `speed`, its signalling through the lab's WebSocket
+/// relay and the tap; every event on the signalling connections is printed as it passes.
+pub async fn run_live(scenario: &rtclab_natlab::session::Scenario, speed: f64) -> anyhow::Result<RunReport> {
+    use rtclab_natlab::paced::{Controls, check_speed};
+    let speed = check_speed(speed).map_err(anyhow::Error::msg)?;
+    let recorder = rtclab_trace::Recorder::with_capacity(100_000);
+    let (_, mut seen) = recorder.subscribe();
+    let printer = tokio::spawn(async move {
+        while let Ok(e) = seen.recv().await {
+            let line = format!(
+                "{:>9.1} ms  {:<9} {}",
+                e.t_ns as f64 / 1e6,
+                e.actor.to_string(),
+                rtclab_trace::describe::summary(&e)
+            );
+            eprintln!("{line}");
+        }
+    });
+    let (_speed, speed_rx) = tokio::sync::watch::channel(speed);
+    let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+    eprintln!("signalling through the lab's WebSocket relay (client 0 = peer A, client 1 = peer B), wall-clock times:");
+    let done = rtclab_app::nat_live::run_through_relay(
+        scenario,
+        &recorder,
+        Controls { speed: speed_rx, stop: stop_rx },
+        |_| {},
+    )
+    .await
+    .map_err(anyhow::Error::msg);
+    // The printer drains what was recorded, then ends with the recorder's last handle.
+    drop(recorder);
+    let _ = tokio::time::timeout(Duration::from_secs(2), printer).await;
+    Ok(done?.report)
+}
 
 /// `--nat-a symmetric`: a preset or grid point, with the allowed values in the error.
 pub fn parse_nat(s: &str) -> Result<NatSpec, String> {

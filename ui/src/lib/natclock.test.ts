@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mappingsAt, pairsAt, replayTime, upTo } from './natclock';
+import { mappingsAt, paceLabel, pairsAt, replayTime, upTo } from './natclock';
 import type { PairRowView } from '../bindings/PairRowView';
 import type { MappingRowView } from '../bindings/MappingRowView';
 
@@ -31,5 +31,11 @@ describe('the NAT lab at a moment', () => {
   it('replays at the chosen speed and stops at the end', () => {
     expect(replayTime(0, 1000, 0.1, 500)).toBe(100);
     expect(replayTime(0, 10000, 1, 500)).toBe(500);
+  });
+});
+
+describe('live paces', () => {
+  it('read as a learner says them', () => {
+    expect([4, 1, 0.25, 0.1, 0].map(paceLabel)).toEqual(['4× faster', 'real time', '4× slower', '10× slower', 'paused']);
   });
 });

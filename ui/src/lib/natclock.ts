@@ -31,6 +31,16 @@ export function mappingsAt(mappings: MappingRowView[], t: number): MappingAt[] {
 /** The replay speeds offered: 1 = real time. */
 export const SPEEDS = [1, 0.25, 0.1] as const;
 
+/** The paces a live run can be set to while it goes on: 0 pauses it. */
+export const LIVE_SPEEDS = [4, 1, 0.25, 0.1, 0] as const;
+
+/** How a pace reads in a menu. */
+export function paceLabel(speed: number): string {
+  if (speed === 0) return 'paused';
+  if (speed === 1) return 'real time';
+  return speed > 1 ? `${speed}× faster` : `${Math.round(1 / speed)}× slower`;
+}
+
 /** Where a replay at `speed` is after `elapsedMs` of wall time, clamped to the run. */
 export function replayTime(startMs: number, elapsedMs: number, speed: number, endMs: number): number {
   return Math.min(endMs, startMs + elapsedMs * speed);

@@ -7,6 +7,8 @@ import { rememberSummaries } from '../lib/summary';
 import { FilteredView } from '../lib/view';
 import type { Catalog, GuessDto, LiveMessage, RunStatus, StartRun, TraceEvent } from '../types';
 import type { NatRunRequest } from '../bindings/NatRunRequest';
+import type { NatLive } from '../bindings/NatLive';
+import type { NatRunView } from '../bindings/NatRunView';
 
 export interface Banner {
   id: number;
@@ -48,6 +50,10 @@ export class AppState {
   lockedGuesses = $state<Record<string, GuessDto>>({});
   /** A NAT-lab setup handed over from a lesson ("Open in the NAT lab"), taken by the NAT lab view. */
   natRequest = $state<NatRunRequest | null>(null);
+  /** What the NAT lab showed when the learner left its tab, to show again on return. */
+  natKept: { request: NatRunRequest; pace: number | 'instant'; run: NatRunView | null; liveId: number | null } | null = null;
+  /** The newest live NAT-lab run as the lab streams it (each message replaces the last). */
+  natLive = $state.raw<NatLive | null>(null);
   /** Bumped whenever the trace is replaced (new run or import), so views can start afresh. */
   epoch = 0;
 
@@ -108,6 +114,9 @@ export class AppState {
         break;
       case 'events':
         this.addEvents(m.events, m.summaries);
+        break;
+      case 'nat':
+        this.natLive = m.live;
         break;
       case 'lagged':
         this.catchUp();

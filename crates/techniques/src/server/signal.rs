@@ -29,14 +29,17 @@ pub const ROOM_SIZE: usize = 2;
 /// Longest room or peer name.
 const NAME_MAX: usize = 64;
 
+/// A room's members by peer name, each with the inbox of its connection.
+type Members = HashMap<String, mpsc::UnboundedSender<String>>;
+
 /// Who is in which room. Cheap to clone; clones share the rooms.
 #[derive(Debug, Clone, Default)]
 pub struct SignalRooms {
-    rooms: Arc<Mutex<HashMap<String, HashMap<String, mpsc::UnboundedSender<String>>>>>,
+    rooms: Arc<Mutex<HashMap<String, Members>>>,
 }
 
 impl SignalRooms {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashMap<String, mpsc::UnboundedSender<String>>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Members>> {
         self.rooms.lock().unwrap_or_else(|p| p.into_inner())
     }
 
