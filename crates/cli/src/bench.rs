@@ -212,6 +212,49 @@ pub mod nat {
         t.elapsed().as_secs_f64()
     }
 
+    /// A live (paced) run through the lab's WebSocket relay, as the app runs it.
+    #[derive(Debug, Clone, Copy)]
+    pub struct PacedRun {
+        /// Virtual time the run covered.
+        pub ran_ms: f64,
+        pub wall_ms: f64,
+        /// Signalling text frames that crossed the tap (each message twice: in and out).
+        pub frames: usize,
+        /// Median time from a peer's frame reaching the tap to the relay's copy of it.
+        pub relay_hop_ms: f64,
+    }
+
+    pub async fn paced(a: &str, b: &str, speed: f64) -> PacedRun {
+        use rtclab_natlab::paced::Controls;
+        use rtclab_trace::{Dir, EventKind, Recorder};
+        let s = Scenario { nat_a: a.parse().expect("preset"), nat_b: b.parse().expect("preset"), ..Scenario::default() };
+        let recorder = Recorder::with_capacity(100_000);
+        let (_speed, speed_rx) = tokio::sync::watch::channel(speed);
+        let (_stop, stop_rx) = tokio::sync::watch::channel(false);
+        let t = Instant::now();
+        let done = rtclab_app::nat_live::run_through_relay(&s, &recorder, Controls { speed: speed_rx, stop: stop_rx }, |_| {})
+            .await
+            .expect("the live run");
+        let wall_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let texts: Vec<(Dir, String, u64)> = recorder
+            .events_since(0)
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::WsFrame { opcode: 1, payload, .. } => Some((e.dir?, payload.text.clone()?, e.t_ns)),
+                _ => None,
+            })
+            .collect();
+        let hops: Vec<f64> = texts
+            .iter()
+            .filter(|(d, _, _)| *d == Dir::ClientToServer)
+            .filter_map(|(_, text, t_in)| {
+                let out = texts.iter().find(|(d, x, t)| *d == Dir::ServerToClient && x == text && t >= t_in)?;
+                Some((out.2 - t_in) as f64 / 1e6)
+            })
+            .collect();
+        PacedRun { ran_ms: done.report.ran_ms, wall_ms, frames: texts.len(), relay_hop_ms: super::median(hops) }
+    }
+
     /// Resident memory of this process, KiB (Linux `/proc/self/status`).
     pub fn rss_kib() -> Option<u64> {
         let s = std::fs::read_to_string("/proc/self/status").ok()?;
