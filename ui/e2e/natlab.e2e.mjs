@@ -96,7 +96,20 @@ try {
   check(/offer/.test((await page.getByTestId('event-list').textContent()) ?? ''), 'the offer is one of them');
   await page.screenshot({ path: path.join(screenshots, 'nat-signalling-timeline.png') });
   await page.getByTestId('filter-kind').selectOption('');
+  await page.getByTestId('tab-compare').click();
+  await page.screenshot({ path: path.join(screenshots, 'nat-live-compare-tab.png') });
   await page.getByTestId('tab-nat').click();
+  check((await page.getByTestId('nat-why').getAttribute('data-outcome')) === 'relay', 'coming back, the NAT lab still shows the run');
+
+  // A live run stopped half-way has no outcome to explain.
+  await page.getByTestId('nat-pace').selectOption('0.1');
+  await page.getByTestId('nat-run').click();
+  await page.locator('[data-testid="nat-live"][data-state="running"]').waitFor({ timeout: 20_000 });
+  await page.getByTestId('nat-live-stop').click();
+  await page.locator('[data-testid="nat-live"][data-state="stopped"]').waitFor({ timeout: 20_000 });
+  check((await page.getByTestId('nat-why').count()) === 0, 'a stopped run shows no outcome');
+  check(/Stopped at \d+ ms/.test((await page.getByTestId('nat-live').textContent()) ?? ''), 'it says where it stopped');
+  await page.getByTestId('nat-pace').selectOption('1');
   // The matrix: every preset pair, measured, beside theory; a cell opens its pair.
   await page.getByTestId('nat-run-matrix').click();
   await page.getByTestId('nat-matrix').waitFor({ timeout: 60_000 });

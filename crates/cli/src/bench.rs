@@ -227,14 +227,16 @@ pub mod nat {
     pub async fn paced(a: &str, b: &str, speed: f64) -> PacedRun {
         use rtclab_natlab::paced::Controls;
         use rtclab_trace::{Dir, EventKind, Recorder};
-        let s = Scenario { nat_a: a.parse().expect("preset"), nat_b: b.parse().expect("preset"), ..Scenario::default() };
+        let s =
+            Scenario { nat_a: a.parse().expect("preset"), nat_b: b.parse().expect("preset"), ..Scenario::default() };
         let recorder = Recorder::with_capacity(100_000);
         let (_speed, speed_rx) = tokio::sync::watch::channel(speed);
         let (_stop, stop_rx) = tokio::sync::watch::channel(false);
         let t = Instant::now();
-        let done = rtclab_app::nat_live::run_through_relay(&s, &recorder, Controls { speed: speed_rx, stop: stop_rx }, |_| {})
-            .await
-            .expect("the live run");
+        let done =
+            rtclab_app::nat_live::run_through_relay(&s, &recorder, Controls { speed: speed_rx, stop: stop_rx }, |_| {})
+                .await
+                .expect("the live run");
         let wall_ms = t.elapsed().as_secs_f64() * 1000.0;
         let texts: Vec<(Dir, String, u64)> = recorder
             .events_since(0)

@@ -92,6 +92,21 @@ async fn sleep_until_some(at: Option<Instant>) {
     }
 }
 
+/// The new speed, when it changes (never, once nobody can change it).
+async fn speed_changed(speed: &mut watch::Receiver<f64>) -> f64 {
+    match speed.changed().await {
+        Ok(()) => *speed.borrow_and_update(),
+        Err(_) => std::future::pending().await,
+    }
+}
+
+/// Resolves when a stop is asked for (never, once nobody can ask).
+async fn stop_requested(stop: &mut watch::Receiver<bool>) {
+    if stop.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
 /// Runs `s` at the pace `controls.speed` sets, signalling over `links`; `progress` is shown
 /// the session every [`PROGRESS_EVERY`] of wall time (less often when showing it is slow).
 pub async fn run(
@@ -147,12 +162,8 @@ pub async fn run(
             }
             text = in_a.recv() => arrived(&mut session, &mut sent, &mut held, 0, text)?,
             text = in_b.recv() => arrived(&mut session, &mut sent, &mut held, 1, text)?,
-            changed = controls.speed.changed() => {
-                if changed.is_ok() {
-                    pace.set_speed(check_speed(*controls.speed.borrow_and_update())?, Instant::now());
-                }
-            }
-            _ = controls.stop.wait_for(|s| *s) => {
+            speed = speed_changed(&mut controls.speed) => pace.set_speed(check_speed(speed)?, Instant::now()),
+            _ = stop_requested(&mut controls.stop) => {
                 stopped = true;
                 break;
             }
