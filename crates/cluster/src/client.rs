@@ -1,0 +1,134 @@
+//! A cluster client: one channel, a list of nodes, and the behaviour a well-written client
+//! has when its node dies — reconnect to another node after a backoff, ask to recover from
+//! its last position, and deliver each publication exactly once and in order (or be told
+//! `recovered: false` and reload, visibly).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use futures_util::{SinkExt, StreamExt};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::backoff::Backoff;
+use crate::node::until_true;
+use crate::position::{Arrival, Position};
+use crate::protocol::{ClientMsg, NodeMsg};
+use crate::stream::{Publication, StreamPosition};
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub nodes: Vec<SocketAddr>,
+    /// The node it connects to first; after a failure it tries the next one.
+    pub first_node: usize,
+    pub channel: String,
+    pub backoff: Backoff,
+    pub seed: u64,
+}
+
+/// What a client saw.
+#[derive(Debug, Clone, Default)]
+pub struct ClientLog {
+    /// Every publication delivered to the application, in order: (epoch, offset).
+    pub delivered: Vec<(String, u64)>,
+    pub reconnects: u32,
+    pub recovered: u32,
+    pub not_recovered: u32,
+    /// Why each recovery failed.
+    pub reloads: Vec<String>,
+    /// Publications that arrived out of order or twice (a node's bug if ever non-zero).
+    pub anomalies: u32,
+    /// Subscribed at least once.
+    pub subscribed: bool,
+}
+
+/// Runs until `stop` turns true.
+pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mutex<ClientLog>>) {
+    let mut rng = StdRng::seed_from_u64(cfg.seed);
+    let mut node = cfg.first_node % cfg.nodes.len().max(1);
+    let mut attempt = 0u32;
+    let mut position: Option<Position> = None;
+    loop {
+        if *stop.borrow() {
+            return;
+        }
+        let url = format!("ws://{}/ws", cfg.nodes[node]);
+        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await {
+            let sub = ClientMsg::Subscribe {
+                channel: cfg.channel.clone(),
+                recover: position.as_ref().map(|p| p.get().clone()),
+            };
+            if ws.send(Message::Text(sub.to_json().into())).await.is_ok() {
+                loop {
+                    tokio::select! {
+                        _ = until_true(&mut stop) => {
+                            let _ = ws.close(None).await;
+                            return;
+                        }
+                        msg = ws.next() => match msg {
+                            Some(Ok(Message::Text(text))) => {
+                                let Ok(m) = serde_json::from_str::<NodeMsg>(&text) else { continue };
+                                on_message(m, &mut position, &mut attempt, &log);
+                            }
+                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                            Some(Ok(_)) => {}
+                        },
+                    }
+                }
+            }
+        }
+        // Lost the node, or could not reach it: wait, then try the next one.
+        lock(&log).reconnects += 1;
+        let wait = cfg.backoff.delay(attempt, &mut rng);
+        attempt = attempt.saturating_add(1);
+        node = (node + 1) % cfg.nodes.len();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = until_true(&mut stop) => return,
+        }
+    }
+}
+
+fn lock(log: &Mutex<ClientLog>) -> std::sync::MutexGuard<'_, ClientLog> {
+    log.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, log: &Mutex<ClientLog>) {
+    match m {
+        NodeMsg::Subscribed { epoch, offset, was_recovering, recovered, why_not, publications, .. } => {
+            *attempt = 0;
+            {
+                let mut l = lock(log);
+                l.subscribed = true;
+                if was_recovering && recovered {
+                    l.recovered += 1;
+                } else if was_recovering {
+                    l.not_recovered += 1;
+                    l.reloads.push(why_not.unwrap_or_default());
+                }
+            }
+            // Not recovered: the application reloads its state and goes on from the top.
+            let mut p = Position::new(StreamPosition { offset, epoch: epoch.clone() });
+            for w in publications {
+                deliver(&mut p, &epoch, w.offset, log);
+            }
+            *position = Some(p);
+        }
+        NodeMsg::Pub { epoch, offset, .. } => {
+            if let Some(p) = position.as_mut() {
+                deliver(p, &epoch, offset, log);
+            }
+        }
+        NodeMsg::Error { .. } => {}
+    }
+}
+
+fn deliver(p: &mut Position, epoch: &str, offset: u64, log: &Mutex<ClientLog>) {
+    let publication = Publication { offset, data: String::new(), at: std::time::Duration::ZERO };
+    match p.arrive(&publication, epoch) {
+        Arrival::Deliver => lock(log).delivered.push((epoch.to_owned(), offset)),
+        _ => lock(log).anomalies += 1,
+    }
+}

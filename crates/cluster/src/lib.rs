@@ -1,0 +1,32 @@
+//! The scaling lab: WebSocket nodes sharing a broker, and what a cluster must get right for
+//! a client that comes back after losing its node. The stream, merge, position and backoff
+//! modules are sans-IO (time is passed in); nodes and clients speak real WebSocket on loopback.
+//!
+//! Module map:
+//! - `stream` — one channel's history: increasing offsets, an epoch that changes when the
+//!   history is lost, bounded by size and age; recovery that replays exactly the missed
+//!   publications or answers "not recovered" with nothing (never a partial replay).
+//! - `merge` — joining a replay with the publications that arrived live meanwhile: in
+//!   order, without duplicates, or a gap that must not be hidden.
+//! - `position` — a client's view of one channel: which publication to deliver, which is a
+//!   duplicate, which reveals a gap.
+//! - `backoff` — reconnect delays: exponential with full jitter, or without (the herd).
+//! - `protocol` — the JSON messages between a client and a node.
+//! - `broker` — the in-process broker: each channel's stream, fan-out to every node.
+//! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on;
+//!   killed abruptly on demand.
+//! - `client` — a client that survives its node: backoff, another node, recovery.
+//!
+//! The guarantees follow Centrifugo's history and recovery (offset + epoch, recovered:
+//! true only for a whole replay); the lab's own code because they are the lesson.
+
+pub mod backoff;
+pub mod broker;
+pub mod client;
+pub mod merge;
+pub mod node;
+pub mod position;
+pub mod protocol;
+pub mod stream;
+
+pub use stream::{ChannelStream, HistoryLimits, NotRecovered, Publication, Recovery, StreamPosition};

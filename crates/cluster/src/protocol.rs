@@ -1,0 +1,82 @@
+//! The messages between a cluster client and a node, one JSON object per WebSocket text
+//! message (shaped after Centrifugo's subscribe / publication, trimmed to what the lab
+//! teaches).
+//!
+//! ```json
+//! {"type":"subscribe","channel":"room","recover":{"offset":41,"epoch":"kXbQmPzA"}}
+//! {"type":"subscribed","channel":"room","epoch":"kXbQmPzA","offset":57,"was_recovering":true,"recovered":true,"publications":[{"offset":42,"data":"…"}]}
+//! {"type":"pub","channel":"room","epoch":"kXbQmPzA","offset":58,"data":"…"}
+//! {"type":"publish","channel":"room","data":"…"}
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::stream::StreamPosition;
+
+/// Close code of a node that cannot give a subscription a whole stream (a gap it cannot
+/// fill, or a subscriber that fell too far behind): reconnect and recover.
+pub const INSUFFICIENT_STATE: u16 = 4010;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Wire {
+    pub offset: u64,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// Join `channel`; with `recover`, replay what was missed since that position.
+    Subscribe {
+        channel: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recover: Option<StreamPosition>,
+    },
+    Publish {
+        channel: String,
+        data: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeMsg {
+    Subscribed {
+        channel: String,
+        /// The stream's position before `publications` (the client moves past each).
+        epoch: String,
+        offset: u64,
+        was_recovering: bool,
+        /// Whether `publications` are exactly what was missed; false: reload your state.
+        recovered: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why_not: Option<String>,
+        publications: Vec<Wire>,
+    },
+    Pub {
+        channel: String,
+        epoch: String,
+        offset: u64,
+        data: String,
+    },
+    Error {
+        message: String,
+    },
+}
+
+impl ClientMsg {
+    pub fn parse(text: &str) -> Result<ClientMsg, String> {
+        serde_json::from_str(text).map_err(|e| {
+            format!("not a cluster message ({e}); expected e.g. {{\"type\":\"subscribe\",\"channel\":\"room\"}}")
+        })
+    }
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages serialise")
+    }
+}
+
+impl NodeMsg {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("messages serialise")
+    }
+}
