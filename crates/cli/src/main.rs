@@ -157,6 +157,35 @@ enum Command {
         #[arg(long, default_value_t = 1.0, requires = "live")]
         speed: f64,
     },
+    /// A WebSocket cluster on loopback: nodes sharing a broker, clients spread over them, a
+    /// publisher; kill a node half-way and watch its clients reconnect elsewhere and recover.
+    Cluster {
+        /// WebSocket nodes (1 to 16).
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
+        /// Clients, spread over the nodes in turn (1 to 4000).
+        #[arg(long, default_value_t = 30)]
+        clients: usize,
+        /// Messages published into the channel.
+        #[arg(long, default_value_t = 200)]
+        messages: u64,
+        /// Messages per second.
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        /// Kill node I (numbered from 1) when half the messages are out.
+        #[arg(long, value_name = "I")]
+        kill_node: Option<usize>,
+        /// Publications the channel's history keeps (a client that missed more is not recovered).
+        #[arg(long, default_value_t = 1000)]
+        history: usize,
+        /// Reconnect without jitter: every client of a killed node comes back at the same moment.
+        #[arg(long)]
+        no_jitter: bool,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// RFC 5780 NAT behaviour discovery against the lab's STUN server, from behind the NAT you choose.
     NatDiscover {
         /// The NAT to discover (same values as `webrtc --nat-a`).
@@ -428,6 +457,29 @@ async fn dispatch(cmd: Command) -> Result<()> {
             }
             Ok(())
         }
+        Command::Cluster { nodes, clients, messages, rate, kill_node, history, no_jitter, seed, json } => {
+            if kill_node == Some(0) {
+                anyhow::bail!("--kill-node numbers the nodes from 1 (1 to {nodes})");
+            }
+            let spec = rtclab_cluster::experiment::ClusterSpec {
+                nodes,
+                clients,
+                messages,
+                rate,
+                kill_node: kill_node.map(|k| k - 1),
+                history,
+                jitter: !no_jitter,
+                seed,
+            };
+            spec.validate().map_err(anyhow::Error::msg)?;
+            let report = rtclab_cluster::experiment::run(&spec).await.map_err(anyhow::Error::msg)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                out!("{}", cluster_text(&spec, &report));
+            }
+            Ok(())
+        }
         Command::NatDiscover { nat: spec, seed, json } => {
             let d = rtclab_natlab::discover::discover(spec, seed);
             if json {
@@ -674,4 +726,53 @@ async fn run_bench(which: BenchCmd) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `rtc-lab cluster` as text.
+fn cluster_text(
+    spec: &rtclab_cluster::experiment::ClusterSpec,
+    r: &rtclab_cluster::experiment::ClusterReport,
+) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} nodes, {} clients, {} messages at {} msg/s, history {}, reconnect {}",
+        spec.nodes,
+        spec.clients,
+        r.published,
+        spec.rate,
+        spec.history,
+        if spec.jitter { "with full jitter" } else { "without jitter" }
+    );
+    let _ = writeln!(
+        s,
+        "delivered {} copies of {} expected; lost {}, duplicates {}, out of order {}",
+        r.delivered,
+        r.published * r.clients as u64,
+        r.lost,
+        r.duplicates,
+        r.out_of_order
+    );
+    let _ =
+        writeln!(s, "fan-out (publish → live delivery): p50 {:.2} ms, p99 {:.2} ms", r.fanout_ms.p50, r.fanout_ms.p99);
+    if let Some(k) = spec.kill_node {
+        let _ = writeln!(
+            s,
+            "node {} killed half-way: {} clients moved; {} recovered every message they missed, {} were told \"not recovered\" and reloaded",
+            k + 1,
+            r.moved,
+            r.recovered,
+            r.not_recovered
+        );
+        if let Some(p) = r.recovery_ms {
+            let _ = writeln!(s, "kill → resubscribed: p50 {:.0} ms, p99 {:.0} ms", p.p50, p.p99);
+        }
+        let _ = writeln!(
+            s,
+            "reconnect attempts per 100 ms after the kill: {:?} (peak {})",
+            r.reconnects_per_100ms, r.reconnect_peak_per_100ms
+        );
+    }
+    s
 }

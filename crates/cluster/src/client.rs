@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use futures_util::{SinkExt, StreamExt};
 use rand::SeedableRng;
@@ -28,20 +29,41 @@ pub struct ClientConfig {
     pub seed: u64,
 }
 
+/// One publication handed to the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivered {
+    pub epoch: String,
+    pub offset: u64,
+    pub at: Instant,
+    /// It came in a recovery's replay, not live.
+    pub replayed: bool,
+}
+
 /// What a client saw.
 #[derive(Debug, Clone, Default)]
 pub struct ClientLog {
-    /// Every publication delivered to the application, in order: (epoch, offset).
-    pub delivered: Vec<(String, u64)>,
+    /// Every publication delivered to the application, in order.
+    pub delivered: Vec<Delivered>,
+    /// When each connection attempt started (the first one included).
+    pub attempts: Vec<Instant>,
     pub reconnects: u32,
     pub recovered: u32,
     pub not_recovered: u32,
     /// Why each recovery failed.
     pub reloads: Vec<String>,
-    /// Publications that arrived out of order or twice (a node's bug if ever non-zero).
-    pub anomalies: u32,
+    /// When each resubscription after a lost connection was answered, and whether it recovered.
+    pub resubscribed: Vec<(Instant, bool)>,
+    /// Publications that arrived a second time, or past a gap (a node's bug if ever non-zero).
+    pub duplicates: u32,
+    pub out_of_order: u32,
     /// Subscribed at least once.
     pub subscribed: bool,
+}
+
+impl ClientLog {
+    pub fn offsets(&self) -> Vec<u64> {
+        self.delivered.iter().map(|d| d.offset).collect()
+    }
 }
 
 /// Runs until `stop` turns true.
@@ -55,6 +77,7 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
             return;
         }
         let url = format!("ws://{}/ws", cfg.nodes[node]);
+        lock(&log).attempts.push(Instant::now());
         if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await {
             let sub = ClientMsg::Subscribe {
                 channel: cfg.channel.clone(),
@@ -102,6 +125,9 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
             {
                 let mut l = lock(log);
                 l.subscribed = true;
+                if was_recovering {
+                    l.resubscribed.push((Instant::now(), recovered));
+                }
                 if was_recovering && recovered {
                     l.recovered += 1;
                 } else if was_recovering {
@@ -112,23 +138,27 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
             // Not recovered: the application reloads its state and goes on from the top.
             let mut p = Position::new(StreamPosition { offset, epoch: epoch.clone() });
             for w in publications {
-                deliver(&mut p, &epoch, w.offset, log);
+                deliver(&mut p, &epoch, w.offset, true, log);
             }
             *position = Some(p);
         }
         NodeMsg::Pub { epoch, offset, .. } => {
             if let Some(p) = position.as_mut() {
-                deliver(p, &epoch, offset, log);
+                deliver(p, &epoch, offset, false, log);
             }
         }
         NodeMsg::Error { .. } => {}
     }
 }
 
-fn deliver(p: &mut Position, epoch: &str, offset: u64, log: &Mutex<ClientLog>) {
+fn deliver(p: &mut Position, epoch: &str, offset: u64, replayed: bool, log: &Mutex<ClientLog>) {
     let publication = Publication { offset, data: String::new(), at: std::time::Duration::ZERO };
+    let mut l = lock(log);
     match p.arrive(&publication, epoch) {
-        Arrival::Deliver => lock(log).delivered.push((epoch.to_owned(), offset)),
-        _ => lock(log).anomalies += 1,
+        Arrival::Deliver => {
+            l.delivered.push(Delivered { epoch: epoch.to_owned(), offset, at: Instant::now(), replayed })
+        }
+        Arrival::Duplicate => l.duplicates += 1,
+        Arrival::Gap { .. } | Arrival::EpochChanged { .. } => l.out_of_order += 1,
     }
 }

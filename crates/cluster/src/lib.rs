@@ -16,6 +16,7 @@
 //! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on;
 //!   killed abruptly on demand.
 //! - `client` — a client that survives its node: backoff, another node, recovery.
+//! - `experiment` — one run of `rtc-lab cluster`: nodes, clients, a publisher, a kill, the report.
 //!
 //! The guarantees follow Centrifugo's history and recovery (offset + epoch, recovered:
 //! true only for a whole replay); the lab's own code because they are the lesson.
@@ -23,6 +24,7 @@
 pub mod backoff;
 pub mod broker;
 pub mod client;
+pub mod experiment;
 pub mod merge;
 pub mod node;
 pub mod position;

@@ -1,0 +1,305 @@
+//! One cluster experiment (`rtc-lab cluster`): nodes sharing the in-process broker, clients
+//! spread over them round-robin, a publisher on a fixed schedule, and optionally a node
+//! killed half-way. Its report counts what every client received against what was
+//! published, and times the fan-out and the recovery.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::backoff::Backoff;
+use crate::broker::MemoryBroker;
+use crate::client::{self, ClientConfig, ClientLog};
+use crate::node::Node;
+use crate::stream::HistoryLimits;
+
+/// Largest settings a run accepts (each client holds two sockets in this one process, and a
+/// process may open 20,000 files here).
+pub const MAX_NODES: usize = 16;
+pub const MAX_CLIENTS: usize = 4000;
+pub const MAX_MESSAGES: u64 = 100_000;
+/// How long clients may take to catch up after the last publication.
+const SETTLE: Duration = Duration::from_secs(30);
+/// Bucket of the reconnect histogram.
+pub const BUCKET: Duration = Duration::from_millis(100);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterSpec {
+    pub nodes: usize,
+    pub clients: usize,
+    pub messages: u64,
+    /// Publications per second.
+    pub rate: f64,
+    /// The node (0-based) killed when half the messages are out.
+    pub kill_node: Option<usize>,
+    /// Publications the channel's history keeps.
+    pub history: usize,
+    pub jitter: bool,
+    pub seed: u64,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            nodes: 3,
+            clients: 30,
+            messages: 200,
+            rate: 100.0,
+            kill_node: None,
+            history: 1000,
+            jitter: true,
+            seed: 1,
+        }
+    }
+}
+
+impl ClusterSpec {
+    /// Checks every setting; the error names the flag and its range.
+    pub fn validate(&self) -> Result<(), String> {
+        let bad = |flag: &str, range: String, got: String| Err(format!("--{flag} must be {range}, got {got}"));
+        if !(1..=MAX_NODES).contains(&self.nodes) {
+            return bad("nodes", format!("1 to {MAX_NODES}"), self.nodes.to_string());
+        }
+        if !(1..=MAX_CLIENTS).contains(&self.clients) {
+            return bad("clients", format!("1 to {MAX_CLIENTS}"), self.clients.to_string());
+        }
+        if !(1..=MAX_MESSAGES).contains(&self.messages) {
+            return bad("messages", format!("1 to {MAX_MESSAGES}"), self.messages.to_string());
+        }
+        if !(self.rate.is_finite() && (0.1..=10_000.0).contains(&self.rate)) {
+            return bad("rate", "0.1 to 10000 messages per second".into(), self.rate.to_string());
+        }
+        if !(1..=100_000).contains(&self.history) {
+            return bad("history", "1 to 100000 publications".into(), self.history.to_string());
+        }
+        if let Some(k) = self.kill_node {
+            if self.nodes < 2 {
+                return Err(
+                    "--kill-node needs --nodes 2 or more: the clients of a killed node need another to go to".into()
+                );
+            }
+            if k >= self.nodes {
+                return bad(
+                    "kill-node",
+                    format!("1 to {} (the nodes are numbered from 1)", self.nodes),
+                    (k + 1).to_string(),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// How clients wait before reconnecting: from half a second, doubling up to 10 s.
+    pub fn backoff(&self) -> Backoff {
+        Backoff { base: Duration::from_millis(500), cap: Duration::from_secs(10), jitter: self.jitter }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p99: f64,
+}
+
+fn percentiles(mut v: Vec<f64>) -> Percentiles {
+    if v.is_empty() {
+        return Percentiles::default();
+    }
+    v.sort_by(f64::total_cmp);
+    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+    Percentiles { p50: at(0.5), p99: at(0.99) }
+}
+
+/// What a run measured. `delivered` counts every client's copy; `lost` counts publications a
+/// client that recovered (or never lost its node) did not receive; `recovered` and
+/// `not_recovered` count clients.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterReport {
+    pub clients: usize,
+    pub published: u64,
+    pub delivered: u64,
+    pub lost: u64,
+    pub duplicates: u64,
+    pub out_of_order: u64,
+    pub recovered: u64,
+    pub not_recovered: u64,
+    pub reconnects: u64,
+    /// Server memory per connection: not measurable here (clients and nodes share one
+    /// process); `null` until nodes run as their own processes.
+    pub mem_per_conn_kib: Option<f64>,
+    /// Publish → live delivery, every client's copy (replayed ones excluded).
+    pub fanout_ms: Percentiles,
+    /// Kill → the resubscription's answer, per client of the killed node.
+    pub recovery_ms: Option<Percentiles>,
+    /// Reconnect attempts per 100 ms from the kill on, and the largest bucket.
+    pub reconnects_per_100ms: Vec<u32>,
+    pub reconnect_peak_per_100ms: u32,
+    /// Clients whose node was killed.
+    pub moved: u64,
+}
+
+/// Runs `spec` on loopback.
+pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
+    spec.validate()?;
+    let limits = HistoryLimits { size: spec.history, ..HistoryLimits::default() };
+    let broker = MemoryBroker::new(limits, spec.seed);
+    let mut nodes = Vec::new();
+    for id in 0..spec.nodes {
+        nodes.push(Node::start(id, broker.clone()).await.map_err(|e| format!("starting node {}: {e}", id + 1))?);
+    }
+    let addrs: Vec<_> = nodes.iter().map(|n| n.addr).collect();
+    let (stop, stop_rx) = watch::channel(false);
+    let logs: Vec<Arc<Mutex<ClientLog>>> = (0..spec.clients).map(|_| Arc::default()).collect();
+    let mut tasks = Vec::new();
+    for (c, log) in logs.iter().enumerate() {
+        let cfg = ClientConfig {
+            nodes: addrs.clone(),
+            first_node: c,
+            channel: "room".into(),
+            backoff: spec.backoff(),
+            seed: spec.seed.wrapping_mul(1_000_003).wrapping_add(c as u64),
+        };
+        tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
+    }
+    let lock = |l: &Mutex<ClientLog>| l.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let subscribed = tokio::time::timeout(Duration::from_secs(30), async {
+        while !logs.iter().all(|l| lock(l).subscribed) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    if subscribed.is_err() {
+        let _ = stop.send(true);
+        let n = logs.iter().filter(|l| lock(l).subscribed).count();
+        return Err(format!("only {n} of {} clients subscribed within 30 s", spec.clients));
+    }
+
+    // Publishing on a fixed schedule; the kill half-way.
+    let mut published_at = Vec::with_capacity(spec.messages as usize);
+    let start = tokio::time::Instant::now();
+    let gap = Duration::from_secs_f64(1.0 / spec.rate);
+    let mut killed_at = None;
+    for i in 0..spec.messages {
+        tokio::time::sleep_until(start + gap.mul_f64(i as f64)).await;
+        broker.publish("room", format!("message {}", i + 1));
+        published_at.push(Instant::now());
+        if i + 1 == spec.messages / 2
+            && let Some(k) = spec.kill_node
+        {
+            nodes[k].kill();
+            killed_at = Some(Instant::now());
+        }
+    }
+    // Everyone caught up: every publication, or told "not recovered" and live again.
+    let top = spec.messages;
+    let _ = tokio::time::timeout(SETTLE, async {
+        loop {
+            let done = logs.iter().all(|l| {
+                let l = lock(l);
+                l.delivered.len() as u64 >= top
+                    || l.not_recovered > 0 && l.delivered.last().is_some_and(|d| d.offset >= top)
+            });
+            if done {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let _ = stop.send(true);
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
+    }
+    for n in &nodes {
+        n.kill();
+    }
+    let logs: Vec<ClientLog> = logs.iter().map(|l| lock(l)).collect();
+    Ok(report(spec, &logs, &published_at, killed_at))
+}
+
+fn report(
+    spec: &ClusterSpec,
+    logs: &[ClientLog],
+    published_at: &[Instant],
+    killed_at: Option<Instant>,
+) -> ClusterReport {
+    let published = published_at.len() as u64;
+    let mut fanout = Vec::new();
+    let mut recovery = Vec::new();
+    let mut buckets: Vec<u32> = Vec::new();
+    let (mut lost, mut moved) = (0, 0);
+    for l in logs {
+        for d in l.delivered.iter().filter(|d| !d.replayed) {
+            if let Some(p) = published_at.get(d.offset as usize - 1) {
+                fanout.push(d.at.saturating_duration_since(*p).as_secs_f64() * 1000.0);
+            }
+        }
+        if l.not_recovered == 0 {
+            lost += published.saturating_sub(l.delivered.len() as u64);
+        }
+        if let Some(k) = killed_at {
+            let after: Vec<&Instant> = l.attempts.iter().skip(1).filter(|t| **t >= k).collect();
+            if !after.is_empty() {
+                moved += 1;
+            }
+            for t in after {
+                let b = (t.duration_since(k).as_millis() / BUCKET.as_millis()) as usize;
+                if buckets.len() <= b {
+                    buckets.resize(b + 1, 0);
+                }
+                buckets[b] += 1;
+            }
+            if let Some((t, _)) = l.resubscribed.iter().find(|(t, _)| *t >= k) {
+                recovery.push(t.duration_since(k).as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    let sum = |f: fn(&ClientLog) -> u64| logs.iter().map(f).sum::<u64>();
+    ClusterReport {
+        clients: spec.clients,
+        published,
+        delivered: sum(|l| l.delivered.len() as u64),
+        lost,
+        duplicates: sum(|l| u64::from(l.duplicates)),
+        out_of_order: sum(|l| u64::from(l.out_of_order)),
+        recovered: logs.iter().filter(|l| l.recovered > 0 && l.not_recovered == 0).count() as u64,
+        not_recovered: logs.iter().filter(|l| l.not_recovered > 0).count() as u64,
+        reconnects: sum(|l| u64::from(l.reconnects)),
+        mem_per_conn_kib: None,
+        fanout_ms: percentiles(fanout),
+        recovery_ms: (!recovery.is_empty()).then(|| percentiles(recovery)),
+        reconnect_peak_per_100ms: buckets.iter().copied().max().unwrap_or(0),
+        reconnects_per_100ms: buckets,
+        moved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_settings_name_the_flag_and_the_range() {
+        let ok = ClusterSpec::default();
+        assert!(ok.validate().is_ok());
+        let e = ClusterSpec { nodes: 0, ..ok.clone() }.validate().unwrap_err();
+        assert!(e.contains("--nodes must be 1 to 16"), "{e}");
+        let e = ClusterSpec { clients: 5000, ..ok.clone() }.validate().unwrap_err();
+        assert!(e.contains("--clients must be 1 to 4000"), "{e}");
+        let e = ClusterSpec { kill_node: Some(3), ..ok.clone() }.validate().unwrap_err();
+        assert!(e.contains("--kill-node must be 1 to 3"), "{e}");
+        let e = ClusterSpec { nodes: 1, kill_node: Some(0), ..ok.clone() }.validate().unwrap_err();
+        assert!(e.contains("needs --nodes 2"), "{e}");
+        let e = ClusterSpec { rate: f64::NAN, ..ok }.validate().unwrap_err();
+        assert!(e.contains("--rate"), "{e}");
+    }
+
+    #[test]
+    fn percentiles_are_of_the_sorted_values() {
+        let p = percentiles((1..=100).map(f64::from).collect());
+        assert_eq!((p.p50, p.p99), (51.0, 99.0));
+        assert_eq!(percentiles(vec![]), Percentiles::default());
+    }
+}
