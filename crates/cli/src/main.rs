@@ -745,15 +745,12 @@ fn cluster_text(
         spec.history,
         if spec.jitter { "with full jitter" } else { "without jitter" }
     );
-    let _ = writeln!(
-        s,
-        "delivered {} copies of {} expected; lost {}, duplicates {}, out of order {}",
-        r.delivered,
-        r.published * r.clients as u64,
-        r.lost,
-        r.duplicates,
-        r.out_of_order
-    );
+    let all = r.published * r.clients as u64;
+    let _ = write!(s, "delivered {} of {all} copies", r.delivered);
+    if r.not_recovered > 0 {
+        let _ = write!(s, " ({} missed by clients told \"not recovered\", who reloaded)", all - r.delivered - r.lost);
+    }
+    let _ = writeln!(s, "; lost {}, duplicates {}, out of order {}", r.lost, r.duplicates, r.out_of_order);
     let _ =
         writeln!(s, "fan-out (publish → live delivery): p50 {:.2} ms, p99 {:.2} ms", r.fanout_ms.p50, r.fanout_ms.p99);
     if let Some(k) = spec.kill_node {

@@ -58,6 +58,8 @@ pub struct ClientLog {
     pub out_of_order: u32,
     /// Subscribed at least once.
     pub subscribed: bool,
+    /// The offset the client is at (after a reload: the top it reloaded at).
+    pub at: u64,
 }
 
 impl ClientLog {
@@ -137,6 +139,7 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
             }
             // Not recovered: the application reloads its state and goes on from the top.
             let mut p = Position::new(StreamPosition { offset, epoch: epoch.clone() });
+            lock(log).at = offset;
             for w in publications {
                 deliver(&mut p, &epoch, w.offset, true, log);
             }
@@ -156,7 +159,8 @@ fn deliver(p: &mut Position, epoch: &str, offset: u64, replayed: bool, log: &Mut
     let mut l = lock(log);
     match p.arrive(&publication, epoch) {
         Arrival::Deliver => {
-            l.delivered.push(Delivered { epoch: epoch.to_owned(), offset, at: Instant::now(), replayed })
+            l.delivered.push(Delivered { epoch: epoch.to_owned(), offset, at: Instant::now(), replayed });
+            l.at = offset;
         }
         Arrival::Duplicate => l.duplicates += 1,
         Arrival::Gap { .. } | Arrival::EpochChanged { .. } => l.out_of_order += 1,

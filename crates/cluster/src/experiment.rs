@@ -196,11 +196,7 @@ pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
     let top = spec.messages;
     let _ = tokio::time::timeout(SETTLE, async {
         loop {
-            let done = logs.iter().all(|l| {
-                let l = lock(l);
-                l.delivered.len() as u64 >= top
-                    || l.not_recovered > 0 && l.delivered.last().is_some_and(|d| d.offset >= top)
-            });
+            let done = logs.iter().all(|l| lock(l).at >= top);
             if done {
                 break;
             }

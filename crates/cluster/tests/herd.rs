@@ -39,3 +39,22 @@ async fn jitter_flattens_the_reconnect_spike() {
         herd.reconnects_per_100ms
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_that_missed_more_than_the_history_are_counted_not_recovered_never_lost() {
+    let spec = ClusterSpec {
+        nodes: 2,
+        clients: 10,
+        messages: 200,
+        rate: 500.0,
+        kill_node: Some(0),
+        history: 20,
+        ..ClusterSpec::default()
+    };
+    let began = std::time::Instant::now();
+    let r = run(&spec).await.unwrap();
+    assert!(r.not_recovered >= 1, "{r:?}");
+    assert_eq!(r.recovered + r.not_recovered, r.moved, "{r:?}");
+    assert_eq!((r.lost, r.duplicates, r.out_of_order), (0, 0, 0), "{r:?}");
+    assert!(began.elapsed() < std::time::Duration::from_secs(10), "the run ends once every client is at the top");
+}

@@ -50,15 +50,11 @@ impl Cluster {
         .expect("every client subscribes within 10 s");
     }
 
-    /// Waits (bounded) until every client has `n` deliveries or reloaded, then stops them.
+    /// Waits (bounded) until every client is at offset `n` (delivered, or reloaded there), then stops them.
     async fn finish(self, n: usize) -> Vec<ClientLog> {
         let _ = tokio::time::timeout(Duration::from_secs(20), async {
             loop {
-                let done = self.logs.iter().all(|l| {
-                    let l = l.lock().unwrap();
-                    l.delivered.len() >= n
-                        || l.not_recovered > 0 && l.delivered.last().is_some_and(|d| d.offset as usize >= n)
-                });
+                let done = self.logs.iter().all(|l| l.lock().unwrap().at as usize >= n);
                 if done {
                     break;
                 }
