@@ -68,11 +68,23 @@ impl MemoryBroker {
     }
 
     pub fn publish(&self, channel: &str, data: impl Into<String>) -> Delivery {
+        self.publish_then(channel, data, |_| {})
+    }
+
+    /// Publishes, running `before_fanout` with the publication before any node hears of it
+    /// (to record the cause before its effects).
+    pub fn publish_then(
+        &self,
+        channel: &str,
+        data: impl Into<String>,
+        before_fanout: impl FnOnce(&Delivery),
+    ) -> Delivery {
         let now = self.now();
         let mut state = self.lock();
         let stream = Self::stream(&mut state, channel, self.limits);
         let publication = stream.publish(data, now);
         let d = Delivery { channel: channel.to_owned(), epoch: stream.position().epoch, publication };
+        before_fanout(&d);
         let _ = self.fanout.send(Arc::new(d.clone()));
         d
     }

@@ -10,8 +10,16 @@ use std::time::Instant;
 use futures_util::{SinkExt, StreamExt};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::watch;
+use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+
+use rtclab_trace::Actor;
+use rtclab_wire::carriers::{CarrierKind, CarrierQueue};
+use rtclab_wire::tap::ClientDirectory;
+
+use crate::traced::ClientTrace;
 
 use crate::backoff::Backoff;
 use crate::node::until_true;
@@ -21,7 +29,11 @@ use crate::stream::{Publication, StreamPosition};
 
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
+    /// Where the nodes are (or the taps in front of them).
     pub nodes: Vec<SocketAddr>,
+    /// With a tap in front of the nodes: where the client names itself before each
+    /// connection and records its deliveries.
+    pub trace: Option<ClientTrace>,
     /// The node it connects to first; after a failure it tries the next one.
     pub first_node: usize,
     pub channel: String,
@@ -78,9 +90,9 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
         if *stop.borrow() {
             return;
         }
-        let url = format!("ws://{}/ws", cfg.nodes[node]);
         lock(&log).attempts.push(Instant::now());
-        if let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await {
+        let directory = cfg.trace.as_ref().map(|t| (&t.directory, t.id));
+        if let Ok((mut ws, carriers)) = connect(cfg.nodes[node], directory).await {
             let sub = ClientMsg::Subscribe {
                 channel: cfg.channel.clone(),
                 recover: position.as_ref().map(|p| p.get().clone()),
@@ -94,8 +106,15 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
                         }
                         msg = ws.next() => match msg {
                             Some(Ok(Message::Text(text))) => {
+                                // Stay in step with the tap's queue of message carriers.
+                                let carrier = carriers.as_ref().and_then(|q| q.take(CarrierKind::WsMessage));
                                 let Ok(m) = serde_json::from_str::<NodeMsg>(&text) else { continue };
-                                on_message(m, &mut position, &mut attempt, &log);
+                                let delivered = on_message(m, &mut position, &mut attempt, &log);
+                                if let Some(t) = &cfg.trace {
+                                    for offset in delivered {
+                                        t.delivered(node, offset, carrier);
+                                    }
+                                }
                             }
                             Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                             Some(Ok(_)) => {}
@@ -116,11 +135,29 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
     }
 }
 
+/// Opens a WebSocket to `addr`, first naming the connection in `directory` when there is one.
+async fn connect(
+    addr: SocketAddr,
+    directory: Option<(&ClientDirectory, u32)>,
+) -> Result<(WebSocketStream<TcpStream>, Option<CarrierQueue>), String> {
+    let sock = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    sock.bind(SocketAddr::new(addr.ip(), 0)).map_err(|e| e.to_string())?;
+    let local = sock.local_addr().map_err(|e| e.to_string())?;
+    let carriers = directory.map(|(d, id)| d.register(local, Actor::Client(id)));
+    let stream = sock.connect(addr).await.map_err(|e| e.to_string())?;
+    let _ = stream.set_nodelay(true);
+    let (ws, _) =
+        tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream).await.map_err(|e| e.to_string())?;
+    Ok((ws, carriers))
+}
+
 fn lock(log: &Mutex<ClientLog>) -> std::sync::MutexGuard<'_, ClientLog> {
     log.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, log: &Mutex<ClientLog>) {
+/// Takes one message from the node; returns the offsets it delivered to the application.
+fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, log: &Mutex<ClientLog>) -> Vec<u64> {
+    let mut delivered = Vec::new();
     match m {
         NodeMsg::Subscribed { epoch, offset, was_recovering, recovered, why_not, publications, .. } => {
             *attempt = 0;
@@ -141,28 +178,41 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
             let mut p = Position::new(StreamPosition { offset, epoch: epoch.clone() });
             lock(log).at = offset;
             for w in publications {
-                deliver(&mut p, &epoch, w.offset, true, log);
+                if deliver(&mut p, &epoch, w.offset, true, log) {
+                    delivered.push(w.offset);
+                }
             }
             *position = Some(p);
         }
         NodeMsg::Pub { epoch, offset, .. } => {
             if let Some(p) = position.as_mut() {
-                deliver(p, &epoch, offset, false, log);
+                if deliver(p, &epoch, offset, false, log) {
+                    delivered.push(offset);
+                }
             }
         }
         NodeMsg::Error { .. } => {}
     }
+    delivered
 }
 
-fn deliver(p: &mut Position, epoch: &str, offset: u64, replayed: bool, log: &Mutex<ClientLog>) {
+/// Hands `offset` to the application if it is the next one; returns whether it did.
+fn deliver(p: &mut Position, epoch: &str, offset: u64, replayed: bool, log: &Mutex<ClientLog>) -> bool {
     let publication = Publication { offset, data: String::new(), at: std::time::Duration::ZERO };
     let mut l = lock(log);
     match p.arrive(&publication, epoch) {
         Arrival::Deliver => {
             l.delivered.push(Delivered { epoch: epoch.to_owned(), offset, at: Instant::now(), replayed });
             l.at = offset;
+            true
         }
-        Arrival::Duplicate => l.duplicates += 1,
-        Arrival::Gap { .. } | Arrival::EpochChanged { .. } => l.out_of_order += 1,
+        Arrival::Duplicate => {
+            l.duplicates += 1;
+            false
+        }
+        Arrival::Gap { .. } | Arrival::EpochChanged { .. } => {
+            l.out_of_order += 1;
+            false
+        }
     }
 }

@@ -14,6 +14,9 @@ use crate::broker::MemoryBroker;
 use crate::client::{self, ClientConfig, ClientLog};
 use crate::node::Node;
 use crate::stream::HistoryLimits;
+use crate::traced::{ClientTrace, Publications, node_experiment};
+use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
+use rtclab_wire::tap::{ClientDirectory, Tap, TapConfig};
 
 /// Largest settings a run accepts (each client holds two sockets in this one process, and a
 /// process may open 20,000 files here).
@@ -142,20 +145,60 @@ pub struct ClusterReport {
 
 /// Runs `spec` on loopback.
 pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
+    run_traced(spec, None, &|_, _| {}).await
+}
+
+/// Reads a client's log without copying it.
+fn peek<T>(l: &Mutex<ClientLog>, f: impl FnOnce(&ClientLog) -> T) -> T {
+    f(&l.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+/// Runs `spec`; with a recorder, a tap in front of every node puts every frame on the trace
+/// with the publications and deliveries (see `traced`). `progress` hears what is going on.
+pub async fn run_traced(
+    spec: &ClusterSpec,
+    recorder: Option<&Recorder>,
+    progress: &(dyn Fn(&str, f64) + Sync),
+) -> Result<ClusterReport, String> {
     spec.validate()?;
+    progress("starting the nodes", 0.0);
     let limits = HistoryLimits { size: spec.history, ..HistoryLimits::default() };
     let broker = MemoryBroker::new(limits, spec.seed);
     let mut nodes = Vec::new();
     for id in 0..spec.nodes {
         nodes.push(Node::start(id, broker.clone()).await.map_err(|e| format!("starting node {}: {e}", id + 1))?);
     }
-    let addrs: Vec<_> = nodes.iter().map(|n| n.addr).collect();
+    let directory = ClientDirectory::default();
+    let publications = Publications::default();
+    let experiments: Arc<[Arc<str>]> = (0..spec.nodes).map(|n| Arc::from(node_experiment(n))).collect();
+    let mut taps = Vec::new();
+    if let Some(recorder) = recorder {
+        for (n, node) in nodes.iter().enumerate() {
+            let config = TapConfig {
+                experiment: experiments[n].clone(),
+                upstream: node.addr,
+                recorder: recorder.clone(),
+                directory: directory.clone(),
+            };
+            taps.push(Tap::start(config).await.map_err(|e| format!("starting the tap of node {}: {e}", n + 1))?);
+        }
+    }
+    let addrs: Vec<_> =
+        if taps.is_empty() { nodes.iter().map(|n| n.addr).collect() } else { taps.iter().map(|t| t.addr()).collect() };
     let (stop, stop_rx) = watch::channel(false);
     let logs: Vec<Arc<Mutex<ClientLog>>> = (0..spec.clients).map(|_| Arc::default()).collect();
     let mut tasks = Vec::new();
     for (c, log) in logs.iter().enumerate() {
+        let trace = recorder.map(|r| ClientTrace {
+            recorder: r.clone(),
+            directory: directory.clone(),
+            id: c as u32,
+            experiments: experiments.clone(),
+            published: publications.clone(),
+        });
         let cfg = ClientConfig {
             nodes: addrs.clone(),
+            trace,
             first_node: c,
             channel: "room".into(),
             backoff: spec.backoff(),
@@ -163,16 +206,16 @@ pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
         };
         tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
     }
-    let lock = |l: &Mutex<ClientLog>| l.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    progress("connecting the clients", 0.05);
     let subscribed = tokio::time::timeout(Duration::from_secs(30), async {
-        while !logs.iter().all(|l| lock(l).subscribed) {
+        while !logs.iter().all(|l| peek(l, |l| l.subscribed)) {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     })
     .await;
     if subscribed.is_err() {
         let _ = stop.send(true);
-        let n = logs.iter().filter(|l| lock(l).subscribed).count();
+        let n = logs.iter().filter(|l| peek(l, |l| l.subscribed)).count();
         return Err(format!("only {n} of {} clients subscribed within 30 s", spec.clients));
     }
 
@@ -183,20 +226,35 @@ pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
     let mut killed_at = None;
     for i in 0..spec.messages {
         tokio::time::sleep_until(start + gap.mul_f64(i as f64)).await;
-        broker.publish("room", format!("message {}", i + 1));
-        published_at.push(Instant::now());
+        broker.publish_then("room", format!("message {}", i + 1), |d| {
+            // The clock starts before any node hears of it.
+            published_at.push(Instant::now());
+            if let Some(r) = recorder {
+                publications.record(r, d.publication.offset, d.publication.data.len());
+            }
+        });
+        if i % 20 == 0 {
+            progress(&format!("publishing {}/{}", i + 1, spec.messages), 0.1 + 0.8 * i as f64 / spec.messages as f64);
+        }
         if i + 1 == spec.messages / 2
             && let Some(k) = spec.kill_node
         {
             nodes[k].kill();
             killed_at = Some(Instant::now());
+            if let Some(r) = recorder {
+                let note = EventKind::Note {
+                    text: format!("node {} killed: its connections dropped without a close frame", k + 1),
+                };
+                r.record(NewEvent::new(&experiments[k], Actor::Tap, note));
+            }
         }
     }
     // Everyone caught up: every publication, or told "not recovered" and live again.
     let top = spec.messages;
+    progress("waiting for every client to catch up", 0.92);
     let _ = tokio::time::timeout(SETTLE, async {
         loop {
-            let done = logs.iter().all(|l| lock(l).at >= top);
+            let done = logs.iter().all(|l| peek(l, |l| l.at >= top));
             if done {
                 break;
             }
@@ -211,7 +269,10 @@ pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
     for n in &nodes {
         n.kill();
     }
-    let logs: Vec<ClientLog> = logs.iter().map(|l| lock(l)).collect();
+    for t in taps {
+        t.shutdown(Duration::from_secs(2)).await;
+    }
+    let logs: Vec<ClientLog> = logs.iter().map(|l| peek(l, ClientLog::clone)).collect();
     Ok(report(spec, &logs, &published_at, killed_at))
 }
 

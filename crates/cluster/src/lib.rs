@@ -16,6 +16,7 @@
 //! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on;
 //!   killed abruptly on demand.
 //! - `client` — a client that survives its node: backoff, another node, recovery.
+//! - `traced` — a run on the lab's trace: a tap per node, publications and deliveries linked.
 //! - `experiment` — one run of `rtc-lab cluster`: nodes, clients, a publisher, a kill, the report.
 //!
 //! The guarantees follow Centrifugo's history and recovery (offset + epoch, recovered:
@@ -30,5 +31,6 @@ pub mod node;
 pub mod position;
 pub mod protocol;
 pub mod stream;
+pub mod traced;
 
 pub use stream::{ChannelStream, HistoryLimits, NotRecovered, Publication, Recovery, StreamPosition};

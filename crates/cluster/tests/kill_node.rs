@@ -31,7 +31,14 @@ async fn cluster(nodes: usize, clients: usize, limits: HistoryLimits, backoff: B
     let mut tasks = Vec::new();
     for c in 0..clients {
         let log = Arc::new(Mutex::new(ClientLog::default()));
-        let cfg = ClientConfig { nodes: addrs.clone(), first_node: c, channel: "room".into(), backoff, seed: c as u64 };
+        let cfg = ClientConfig {
+            nodes: addrs.clone(),
+            trace: None,
+            first_node: c,
+            channel: "room".into(),
+            backoff,
+            seed: c as u64,
+        };
         tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
         logs.push(log);
     }
