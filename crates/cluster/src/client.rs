@@ -185,10 +185,10 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
             *position = Some(p);
         }
         NodeMsg::Pub { epoch, offset, .. } => {
-            if let Some(p) = position.as_mut() {
-                if deliver(p, &epoch, offset, false, log) {
-                    delivered.push(offset);
-                }
+            if let Some(p) = position.as_mut()
+                && deliver(p, &epoch, offset, false, log)
+            {
+                delivered.push(offset);
             }
         }
         NodeMsg::Error { .. } => {}
