@@ -251,6 +251,9 @@ pub struct RunStatus {
     /// `host:port` of the running experiment's tap: a browser can join the experiment as one
     /// more client there (`EventSource` on `/events`, `WebSocket` on `/ws`).
     pub tap: Option<String>,
+    /// The report of a finished cluster run (`start_cluster`).
+    #[serde(default)]
+    pub cluster: Option<rtclab_cluster::experiment::ClusterReport>,
 }
 
 /// What the live stream carries.

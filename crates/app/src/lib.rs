@@ -10,6 +10,7 @@
 //! - [`course`]: the built-in course, or a learner's folder.
 //! - [`nat`]: the NAT lab's operations (the lab itself is `rtclab-natlab`); [`nat_live`]: its
 //!   live runs, paced, signalling through the lab's WebSocket relay and the tap.
+//! - [`cluster`]: the scaling lab's cluster runs (the lab itself is `rtclab-cluster`).
 //! - [`compare`]: runs techniques one after another under one workload; plain-language findings.
 //! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
 //! - [`error`]: `LabError`, `{kind, message}` for the UI.
@@ -17,6 +18,7 @@
 //! - [`plots`]: the engine's SVG charts (for the CLI and for export).
 
 pub mod api;
+pub mod cluster;
 pub mod compare;
 pub mod course;
 pub mod error;
@@ -119,6 +121,12 @@ impl ops::Api for App {
     }
     fn nat_catalog(&self, _: ()) -> Result<rtclab_natlab::view::NatCatalog, LabError> {
         Ok(nat::nat_catalog())
+    }
+    fn cluster_catalog(&self, _: ()) -> Result<rtclab_cluster::experiment::ClusterCatalog, LabError> {
+        Ok(rtclab_cluster::experiment::catalog())
+    }
+    fn start_cluster(&self, r: rtclab_cluster::experiment::ClusterRunRequest) -> Result<api::RunStatus, LabError> {
+        cluster::start(&self.lab, &r)
     }
     fn start_nat_live(&self, r: nat_live::NatLiveRequest) -> Result<nat_live::NatLive, LabError> {
         nat_live::start(&self.lab, &r)

@@ -25,6 +25,7 @@ use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
 use crate::learn::{NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
 use crate::nat_live::{NatLive, NatLiveRequest, NatSpeed};
+use rtclab_cluster::experiment::{ClusterCatalog, ClusterRunRequest};
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
@@ -149,6 +150,10 @@ operations! {
     nat_catalog(()) -> NatCatalog;
     /// One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws.
     nat_run(NatRunRequest) -> NatRunView;
+    /// The scaling lab's defaults and limits.
+    cluster_catalog(()) -> ClusterCatalog;
+    /// Starts a WebSocket cluster run in the background: nodes behind taps, a broker, clients, a node killed half-way; the report arrives on the status (`cluster`).
+    start_cluster(ClusterRunRequest) -> RunStatus;
     /// Starts a live NAT-lab run at the learner's pace: signalling through the lab's WebSocket relay and the tap, the run streamed as it goes; stop it with `stop_run`.
     start_nat_live(NatLiveRequest) -> NatLive;
     /// Changes the pace of the live NAT-lab run going on (0 pauses).

@@ -84,6 +84,7 @@ pub(crate) fn idle_status() -> RunStatus {
         source: "run".into(),
         origin: None,
         tap: None,
+        cluster: None,
     }
 }
 
@@ -263,6 +264,11 @@ impl Lab {
             s.phase = phase.into();
             s.progress = progress;
         });
+    }
+
+    /// Puts a finished cluster run's report on the status.
+    pub(crate) fn set_cluster(&self, report: rtclab_cluster::experiment::ClusterReport) {
+        self.inner.status.send_modify(|s| s.cluster = Some(report));
     }
 
     /// Ends a run started with [`Lab::begin_run`].

@@ -458,20 +458,17 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Cluster { nodes, clients, messages, rate, kill_node, history, no_jitter, seed, json } => {
-            if kill_node == Some(0) {
-                anyhow::bail!("--kill-node numbers the nodes from 1 (1 to {nodes})");
-            }
-            let spec = rtclab_cluster::experiment::ClusterSpec {
+            let request = rtclab_cluster::experiment::ClusterRunRequest {
                 nodes,
                 clients,
                 messages,
                 rate,
-                kill_node: kill_node.map(|k| k - 1),
+                kill_node,
                 history,
                 jitter: !no_jitter,
                 seed,
             };
-            spec.validate().map_err(anyhow::Error::msg)?;
+            let spec = request.spec().map_err(anyhow::Error::msg)?;
             let report = rtclab_cluster::experiment::run(&spec).await.map_err(anyhow::Error::msg)?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&report)?);

@@ -6,8 +6,9 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+use ts_rs::TS;
 
 use crate::backoff::Backoff;
 use crate::broker::MemoryBroker;
@@ -23,6 +24,8 @@ use rtclab_wire::tap::{ClientDirectory, Tap, TapConfig};
 pub const MAX_NODES: usize = 16;
 pub const MAX_CLIENTS: usize = 4000;
 pub const MAX_MESSAGES: u64 = 100_000;
+/// Longest publishing phase a run accepts.
+pub const MAX_PUBLISHING: Duration = Duration::from_secs(300);
 /// How long clients may take to catch up after the last publication.
 const SETTLE: Duration = Duration::from_secs(30);
 /// Bucket of the reconnect histogram.
@@ -74,6 +77,15 @@ impl ClusterSpec {
         if !(self.rate.is_finite() && (0.1..=10_000.0).contains(&self.rate)) {
             return bad("rate", "0.1 to 10000 messages per second".into(), self.rate.to_string());
         }
+        let seconds = self.messages as f64 / self.rate;
+        if seconds > MAX_PUBLISHING.as_secs_f64() {
+            return Err(format!(
+                "--messages {} at --rate {} would publish for {seconds:.0} s; keep it within {} s (fewer messages or a higher rate)",
+                self.messages,
+                self.rate,
+                MAX_PUBLISHING.as_secs()
+            ));
+        }
         if !(1..=100_000).contains(&self.history) {
             return bad("history", "1 to 100000 publications".into(), self.history.to_string());
         }
@@ -100,7 +112,8 @@ impl ClusterSpec {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct Percentiles {
     pub p50: f64,
     pub p99: f64,
@@ -118,16 +131,28 @@ fn percentiles(mut v: Vec<f64>) -> Percentiles {
 /// What a run measured. `delivered` counts every client's copy; `lost` counts publications a
 /// client that recovered (or never lost its node) did not receive; `recovered` and
 /// `not_recovered` count clients.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct ClusterReport {
+    pub nodes: usize,
+    /// The node killed half-way, numbered from 1.
+    pub killed_node: Option<usize>,
     pub clients: usize,
+    #[ts(type = "number")]
     pub published: u64,
+    #[ts(type = "number")]
     pub delivered: u64,
+    #[ts(type = "number")]
     pub lost: u64,
+    #[ts(type = "number")]
     pub duplicates: u64,
+    #[ts(type = "number")]
     pub out_of_order: u64,
+    #[ts(type = "number")]
     pub recovered: u64,
+    #[ts(type = "number")]
     pub not_recovered: u64,
+    #[ts(type = "number")]
     pub reconnects: u64,
     /// Server memory per connection: not measurable here (clients and nodes share one
     /// process); `null` until nodes run as their own processes.
@@ -140,12 +165,90 @@ pub struct ClusterReport {
     pub reconnects_per_100ms: Vec<u32>,
     pub reconnect_peak_per_100ms: u32,
     /// Clients whose node was killed.
+    #[ts(type = "number")]
     pub moved: u64,
+}
+
+/// What the app's cluster form offers: the defaults and the limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClusterCatalog {
+    pub defaults: ClusterRunRequest,
+    pub max_nodes: usize,
+    pub max_clients: usize,
+    #[ts(type = "number")]
+    pub max_messages: u64,
+    /// Longest publishing phase (messages ÷ rate), seconds.
+    pub max_publishing_s: f64,
+}
+
+pub fn catalog() -> ClusterCatalog {
+    ClusterCatalog {
+        defaults: ClusterRunRequest::default(),
+        max_nodes: MAX_NODES,
+        max_clients: MAX_CLIENTS,
+        max_messages: MAX_MESSAGES,
+        max_publishing_s: MAX_PUBLISHING.as_secs_f64(),
+    }
+}
+
+/// A cluster run as the app asks for it (nodes numbered from 1, like the CLI's flags).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClusterRunRequest {
+    pub nodes: usize,
+    pub clients: usize,
+    #[ts(type = "number")]
+    pub messages: u64,
+    pub rate: f64,
+    /// The node killed half-way, numbered from 1.
+    pub kill_node: Option<usize>,
+    pub history: usize,
+    pub jitter: bool,
+    #[ts(type = "number")]
+    pub seed: u64,
+}
+
+impl Default for ClusterRunRequest {
+    fn default() -> Self {
+        let s = ClusterSpec::default();
+        ClusterRunRequest {
+            nodes: s.nodes,
+            clients: s.clients,
+            messages: s.messages,
+            rate: s.rate,
+            kill_node: Some(2),
+            history: s.history,
+            jitter: s.jitter,
+            seed: s.seed,
+        }
+    }
+}
+
+impl ClusterRunRequest {
+    /// The run it asks for, checked.
+    pub fn spec(&self) -> Result<ClusterSpec, String> {
+        if self.kill_node == Some(0) {
+            return Err(format!("--kill-node numbers the nodes from 1 (1 to {})", self.nodes));
+        }
+        let spec = ClusterSpec {
+            nodes: self.nodes,
+            clients: self.clients,
+            messages: self.messages,
+            rate: self.rate,
+            kill_node: self.kill_node.map(|k| k - 1),
+            history: self.history,
+            jitter: self.jitter,
+            seed: self.seed,
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
 }
 
 /// Runs `spec` on loopback.
 pub async fn run(spec: &ClusterSpec) -> Result<ClusterReport, String> {
-    run_traced(spec, None, &|_, _| {}).await
+    run_traced(spec, None, &|_, _| {}, None).await
 }
 
 /// Reads a client's log without copying it.
@@ -159,6 +262,7 @@ pub async fn run_traced(
     spec: &ClusterSpec,
     recorder: Option<&Recorder>,
     progress: &(dyn Fn(&str, f64) + Sync),
+    mut stop_asked: Option<watch::Receiver<bool>>,
 ) -> Result<ClusterReport, String> {
     spec.validate()?;
     progress("starting the nodes", 0.0);
@@ -225,7 +329,14 @@ pub async fn run_traced(
     let gap = Duration::from_secs_f64(1.0 / spec.rate);
     let mut killed_at = None;
     for i in 0..spec.messages {
-        tokio::time::sleep_until(start + gap.mul_f64(i as f64)).await;
+        let due = tokio::time::sleep_until(start + gap.mul_f64(i as f64));
+        match stop_asked.as_mut() {
+            Some(stop) => tokio::select! {
+                _ = due => {}
+                _ = crate::node::until_true(stop) => break,
+            },
+            None => due.await,
+        }
         broker.publish_then("room", format!("message {}", i + 1), |d| {
             // The clock starts before any node hears of it.
             published_at.push(Instant::now());
@@ -239,8 +350,10 @@ pub async fn run_traced(
         if i + 1 == spec.messages / 2
             && let Some(k) = spec.kill_node
         {
-            nodes[k].kill();
+            // The clock starts before the kill: a client may see its connection drop before
+            // `kill` returns.
             killed_at = Some(Instant::now());
+            nodes[k].kill();
             if let Some(r) = recorder {
                 let note = EventKind::Note {
                     text: format!("node {} killed: its connections dropped without a close frame", k + 1),
@@ -250,12 +363,13 @@ pub async fn run_traced(
         }
     }
     // Everyone caught up: every publication, or told "not recovered" and live again.
-    let top = spec.messages;
+    let top = published_at.len() as u64;
+    let stopped = || stop_asked.as_ref().is_some_and(|s| *s.borrow());
     progress("waiting for every client to catch up", 0.92);
     let _ = tokio::time::timeout(SETTLE, async {
         loop {
             let done = logs.iter().all(|l| peek(l, |l| l.at >= top));
-            if done {
+            if done || stopped() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
@@ -315,6 +429,8 @@ fn report(
     }
     let sum = |f: fn(&ClientLog) -> u64| logs.iter().map(f).sum::<u64>();
     ClusterReport {
+        nodes: spec.nodes,
+        killed_node: killed_at.and(spec.kill_node).map(|k| k + 1),
         clients: spec.clients,
         published,
         delivered: sum(|l| l.delivered.len() as u64),

@@ -12,7 +12,7 @@ async fn every_delivery_links_to_its_frame_and_its_publication() {
     let spec =
         ClusterSpec { nodes: 2, clients: 6, messages: 60, rate: 200.0, kill_node: Some(1), ..ClusterSpec::default() };
     let phases = std::sync::Mutex::new(Vec::new());
-    let r = run_traced(&spec, Some(&recorder), &|p, _| phases.lock().unwrap().push(p.to_owned())).await.unwrap();
+    let r = run_traced(&spec, Some(&recorder), &|p, _| phases.lock().unwrap().push(p.to_owned()), None).await.unwrap();
     assert_eq!((r.lost, r.duplicates, r.out_of_order), (0, 0, 0), "{r:?}");
     let events = recorder.events_since(0);
     let by_seq: HashMap<u64, _> = events.iter().map(|e| (e.seq, e.clone())).collect();

@@ -45,6 +45,7 @@ function status(run_id: number): RunStatus {
     source: 'run',
     origin: null,
     tap: null,
+    cluster: null,
   };
 }
 

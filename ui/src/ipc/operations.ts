@@ -5,6 +5,8 @@ import type { BlockRef } from '../bindings/BlockRef';
 import type { Catalog } from '../bindings/Catalog';
 import type { ChallengeResultDto } from '../bindings/ChallengeResultDto';
 import type { ChallengeStart } from '../bindings/ChallengeStart';
+import type { ClusterCatalog } from '../bindings/ClusterCatalog';
+import type { ClusterRunRequest } from '../bindings/ClusterRunRequest';
 import type { CourseDto } from '../bindings/CourseDto';
 import type { Discovery } from '../bindings/Discovery';
 import type { EventPage } from '../bindings/EventPage';
@@ -59,6 +61,8 @@ export interface Operations {
   run_nat_block: { request: NatBlockRun; response: NatBlockResult };
   nat_catalog: { request: null; response: NatCatalog };
   nat_run: { request: NatRunRequest; response: NatRunView };
+  cluster_catalog: { request: null; response: ClusterCatalog };
+  start_cluster: { request: ClusterRunRequest; response: RunStatus };
   start_nat_live: { request: NatLiveRequest; response: NatLive };
   nat_live_speed: { request: NatSpeed; response: NatLive };
   nat_matrix: { request: NatMatrixRequest; response: Matrix };
@@ -90,6 +94,8 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'run_nat_block',
   'nat_catalog',
   'nat_run',
+  'cluster_catalog',
+  'start_cluster',
   'start_nat_live',
   'nat_live_speed',
   'nat_matrix',
@@ -145,6 +151,10 @@ export interface OperationMethods {
   natCatalog(): Promise<NatCatalog>;
   /** One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws. */
   natRun(request: NatRunRequest): Promise<NatRunView>;
+  /** The scaling lab's defaults and limits. */
+  clusterCatalog(): Promise<ClusterCatalog>;
+  /** Starts a WebSocket cluster run in the background: nodes behind taps, a broker, clients, a node killed half-way; the report arrives on the status (`cluster`). */
+  startCluster(request: ClusterRunRequest): Promise<RunStatus>;
   /** Starts a live NAT-lab run at the learner's pace: signalling through the lab's WebSocket relay and the tap, the run streamed as it goes; stop it with `stop_run`. */
   startNatLive(request: NatLiveRequest): Promise<NatLive>;
   /** Changes the pace of the live NAT-lab run going on (0 pauses). */
@@ -180,6 +190,8 @@ export function operationMethods(call: Call): OperationMethods {
     runNatBlock: (request) => call('run_nat_block', request),
     natCatalog: () => call('nat_catalog', null),
     natRun: (request) => call('nat_run', request),
+    clusterCatalog: () => call('cluster_catalog', null),
+    startCluster: (request) => call('start_cluster', request),
     startNatLive: (request) => call('start_nat_live', request),
     natLiveSpeed: (request) => call('nat_live_speed', request),
     natMatrix: (request) => call('nat_matrix', request),

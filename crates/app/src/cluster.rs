@@ -1,0 +1,37 @@
+//! The scaling lab's operation: a cluster run in the background, in the lab's run slot, its
+//! nodes' frames, the broker's publications and the clients' deliveries on the trace (the
+//! lab itself is `rtclab-cluster`). The report arrives on the status when the run ends.
+
+use rtclab_cluster::experiment::{ClusterRunRequest, run_traced};
+
+use crate::LabError;
+use crate::api::{RunState, RunStatus};
+use crate::service::Lab;
+
+/// The run's name in the status.
+pub const NAME: &str = "cluster";
+
+pub fn start(lab: &Lab, req: &ClusterRunRequest) -> Result<RunStatus, LabError> {
+    let spec = req.spec().map_err(LabError::BadRequest)?;
+    let template = RunStatus {
+        techniques: vec![NAME.into()],
+        current: Some(NAME.into()),
+        phase: "starting the nodes".into(),
+        ..crate::service::idle_status()
+    };
+    let (_, stop, recorder) = lab.begin_run(template)?;
+    let lab2 = lab.clone();
+    tokio::spawn(async move {
+        let progress = |phase: &str, share: f64| lab2.set_phase(phase, share);
+        let result = run_traced(&spec, Some(&recorder), &progress, Some(stop.clone())).await;
+        let stopped = *stop.borrow();
+        match result {
+            Ok(report) => {
+                lab2.set_cluster(report);
+                lab2.end_run(if stopped { RunState::Stopped } else { RunState::Finished }, None);
+            }
+            Err(e) => lab2.end_run(RunState::Failed, Some(e)),
+        }
+    });
+    Ok(lab.status())
+}

@@ -1,0 +1,59 @@
+// The scaling lab end-to-end, as a learner uses it: run a cluster, kill a node half-way, read
+// what its clients recovered; run it again without jitter and see them all come back at once;
+// then follow one delivery on the timeline back to the frame and the publication.
+import path from 'node:path';
+import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
+
+const serve = await startServe();
+const browser = await launchChromium();
+let failed = false;
+try {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+  const consoleWatch = watchConsole(page);
+  await page.goto(serve.url);
+  await page.getByTestId('tab-cluster').click();
+  await page.getByTestId('cluster-clients').fill('30');
+  await page.getByTestId('cluster-kill').selectOption('2');
+  await page.getByTestId('cluster-run').click();
+  await page.getByTestId('cluster-report').waitFor({ timeout: 60_000 });
+  const text = async (id) => ((await page.getByTestId(id).textContent()) ?? '').trim();
+  check((await text('cluster-moved')) === '10', `a third of the clients lost their node (${await text('cluster-moved')})`);
+  check((await text('cluster-recovered')) === '10', `all of them recovered (${await text('cluster-recovered')})`);
+  check((await text('cluster-lost')) === '0', 'nothing was lost');
+  check((await text('cluster-delivered')) === '6000 of 6000', `every copy arrived (${await text('cluster-delivered')})`);
+  const counts = async () => (await page.getByTestId('cluster-storm-bar').evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-count')))));
+  const spread = await counts();
+  check(spread.reduce((a, b) => a + b, 0) >= 10, `the reconnects are drawn (${spread})`);
+  await page.screenshot({ path: path.join(screenshots, 'cluster-report.png') });
+
+  // Without jitter, every client of the dead node comes back in the same 100 ms.
+  await page.getByTestId('cluster-jitter').uncheck();
+  await page.getByTestId('cluster-run').click();
+  await page.getByTestId('cluster-running').waitFor({ timeout: 20_000 });
+  await page.getByTestId('cluster-report').waitFor({ timeout: 60_000 });
+  const herd = await counts();
+  check(Math.max(...herd) === 10, `without jitter all 10 reconnect at once (${herd})`);
+  check(Math.max(...spread) < Math.max(...herd), `jitter flattened the spike (${spread} vs ${herd})`);
+  await page.getByTestId('cluster-storm').screenshot({ path: path.join(screenshots, 'cluster-herd.png') });
+
+  // A delivery on the timeline: its publication by the broker, the node's frame, the delivery.
+  await page.getByTestId('tab-timeline').click();
+  await page.getByTestId('filter-kind').selectOption('message_delivered');
+  await page.getByTestId('event-row').first().click();
+  const hop = page.getByTestId('inspector-message-path').first();
+  const part = async (id) => (await hop.getByTestId(id).textContent()) ?? '';
+  check((await part('inspector-path-publish')).includes('published'), 'the path starts at the broker\'s publication');
+  check((await part('inspector-path-carrier')).includes('WS frame'), `carried by a node's frame (${await part('inspector-path-carrier')})`);
+  await hop.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'cluster-path.png') });
+
+  consoleWatch.assertNone();
+  console.log('cluster e2e: ok');
+} catch (e) {
+  failed = true;
+  console.error(e);
+} finally {
+  await browser.close();
+  serve.stop();
+}
+process.exit(failed ? 1 : 0);
