@@ -181,6 +181,11 @@ enum Command {
         /// Reconnect without jitter: every client of a killed node comes back at the same moment.
         #[arg(long)]
         no_jitter: bool,
+        /// Instead: put a load balancer (round-robin, sticky-cookie, ip-hash) in front of the
+        /// nodes and check, for each of --clients users (at most 200), that the WebSocket opened
+        /// after logging in reaches the node holding the session.
+        #[arg(long, value_name = "MODE")]
+        lb: Option<String>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long)]
@@ -457,7 +462,25 @@ async fn dispatch(cmd: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Cluster { nodes, clients, messages, rate, kill_node, history, no_jitter, seed, json } => {
+        Command::Cluster { nodes, lb: Some(mode), clients, json, .. } => {
+            let mode: rtclab_cluster::balancer::LbMode = mode.parse().map_err(anyhow::Error::msg)?;
+            let r = rtclab_cluster::sessions::check(mode, nodes, clients).await.map_err(anyhow::Error::msg)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                outln!(
+                    "load balancer {} in front of {} nodes; each user logs in, then opens a WebSocket with its session:",
+                    mode.name(),
+                    r.nodes
+                );
+                for t in &r.trips {
+                    outln!("  {:<8} from {:<12} logged in on node {}: {}", t.user, t.source, t.login_node, t.answer);
+                }
+                outln!("{} of {} WebSockets accepted, {} refused", r.accepted, r.users, r.rejected);
+            }
+            Ok(())
+        }
+        Command::Cluster { nodes, clients, messages, rate, kill_node, history, no_jitter, seed, json, lb: None } => {
             let request = rtclab_cluster::experiment::ClusterRunRequest {
                 nodes,
                 clients,

@@ -16,6 +16,9 @@
 //! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on;
 //!   killed abruptly on demand.
 //! - `client` — a client that survives its node: backoff, another node, recovery.
+//! - `balancer` — the load balancer: round-robin, sticky by cookie, or by IP hash.
+//! - `sessions` — the check that shows why: log in on one node, open the WebSocket through the
+//!   balancer, accepted only by the node that holds the session.
 //! - `traced` — a run on the lab's trace: a tap per node, publications and deliveries linked.
 //! - `experiment` — one run of `rtc-lab cluster`: nodes, clients, a publisher, a kill, the report.
 //!
@@ -23,6 +26,7 @@
 //! true only for a whole replay); the lab's own code because they are the lesson.
 
 pub mod backoff;
+pub mod balancer;
 pub mod broker;
 pub mod client;
 pub mod experiment;
@@ -30,6 +34,7 @@ pub mod merge;
 pub mod node;
 pub mod position;
 pub mod protocol;
+pub mod sessions;
 pub mod stream;
 pub mod traced;
 

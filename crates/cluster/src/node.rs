@@ -4,18 +4,25 @@
 //! (see `stream`), merged with what arrived live while the history was read (see `merge`),
 //! or `recovered: false` and nothing.
 //!
+//! `POST /login?user=U` creates a session in this node's memory; `/ws?token=T` accepts only a
+//! session this node created (401 otherwise, saying so) — the state that breaks round-robin.
+//!
 //! `kill` ends the node abruptly: every connection is dropped without a close frame, as when
 //! the process dies, and its clients must reconnect elsewhere.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
+use serde::Deserialize;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
@@ -33,8 +40,13 @@ const MAX_MESSAGE: usize = 16 * 1024;
 
 #[derive(Debug, Clone)]
 struct NodeState {
+    id: usize,
     broker: MemoryBroker,
     killed: watch::Receiver<bool>,
+    /// Logged-in sessions (token → user), in this node's memory only: the state a load
+    /// balancer must keep a user's connections next to.
+    sessions: Arc<Mutex<HashMap<String, String>>>,
+    next_token: Arc<AtomicU64>,
 }
 
 /// A running node.
@@ -52,7 +64,14 @@ impl Node {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (kill, killed) = watch::channel(false);
-        let app = Router::new().route("/ws", get(ws)).with_state(NodeState { broker, killed: killed.clone() });
+        let state = NodeState {
+            id,
+            broker,
+            killed: killed.clone(),
+            sessions: Arc::default(),
+            next_token: Arc::new(AtomicU64::new(1)),
+        };
+        let app = Router::new().route("/ws", get(ws)).route("/login", post(login)).with_state(state);
         let mut until = killed;
         let task = tokio::spawn(async move {
             let _ =
@@ -68,7 +87,33 @@ impl Node {
     }
 }
 
-async fn ws(State(st): State<NodeState>, ws: WebSocketUpgrade) -> Response {
+#[derive(Debug, Deserialize)]
+struct LoginQuery {
+    user: String,
+}
+
+/// `POST /login?user=U`: a session on this node, `{"token","user","node"}`.
+async fn login(State(st): State<NodeState>, Query(q): Query<LoginQuery>) -> Response {
+    let token = format!("n{}-{}", st.id + 1, st.next_token.fetch_add(1, Ordering::Relaxed));
+    st.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), q.user.clone());
+    axum::Json(serde_json::json!({ "token": token, "user": q.user, "node": st.id + 1 })).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+struct WsQuery {
+    token: Option<String>,
+}
+
+async fn ws(State(st): State<NodeState>, Query(q): Query<WsQuery>, ws: WebSocketUpgrade) -> Response {
+    if let Some(token) = q.token
+        && !st.sessions.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&token)
+    {
+        let why = format!(
+            "session {token} is not known on node {}: it was created on another node, and a node keeps its sessions in its own memory",
+            st.id + 1
+        );
+        return (StatusCode::UNAUTHORIZED, why).into_response();
+    }
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_MESSAGE)
