@@ -47,6 +47,19 @@ try {
   await hop.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'cluster-path.png') });
 
+  // Sessions behind the load balancer: round-robin sends the WebSocket to a node that never saw
+  // the login; a sticky cookie keeps every user on its node.
+  await page.getByTestId('tab-cluster').click();
+  await page.getByTestId('lb-mode').selectOption('round-robin');
+  await page.getByTestId('lb-run').click();
+  await page.locator('[data-testid="lb-result"][data-accepted="0"]').waitFor({ timeout: 30_000 });
+  check(/not known on node/.test((await page.getByTestId('lb-result').textContent()) ?? ''), 'the refusal says why');
+  await page.screenshot({ path: path.join(screenshots, 'cluster-round-robin.png') });
+  await page.getByTestId('lb-mode').selectOption('sticky-cookie');
+  await page.getByTestId('lb-run').click();
+  await page.locator('[data-testid="lb-result"][data-accepted="6"]').waitFor({ timeout: 30_000 });
+  check((await page.getByTestId('lb-trip').count()) === 6, 'one row per user');
+
   consoleWatch.assertNone();
   console.log('cluster e2e: ok');
 } catch (e) {

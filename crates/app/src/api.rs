@@ -254,6 +254,9 @@ pub struct RunStatus {
     /// The report of a finished cluster run (`start_cluster`).
     #[serde(default)]
     pub cluster: Option<rtclab_cluster::experiment::ClusterReport>,
+    /// The result of a finished load-balancer check (`start_lb_check`).
+    #[serde(default)]
+    pub lb_check: Option<rtclab_cluster::sessions::SessionCheck>,
 }
 
 /// What the live stream carries.

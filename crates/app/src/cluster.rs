@@ -3,6 +3,7 @@
 //! lab itself is `rtclab-cluster`). The report arrives on the status when the run ends.
 
 use rtclab_cluster::experiment::{ClusterRunRequest, run_traced};
+use rtclab_cluster::sessions::{SessionCheckRequest, check};
 
 use crate::LabError;
 use crate::api::{RunState, RunStatus};
@@ -10,6 +11,8 @@ use crate::service::Lab;
 
 /// The run's name in the status.
 pub const NAME: &str = "cluster";
+/// A load-balancer check's name in the status.
+pub const LB_CHECK: &str = "lb-check";
 
 pub fn start(lab: &Lab, req: &ClusterRunRequest) -> Result<RunStatus, LabError> {
     let spec = req.spec().map_err(LabError::BadRequest)?;
@@ -29,6 +32,32 @@ pub fn start(lab: &Lab, req: &ClusterRunRequest) -> Result<RunStatus, LabError> 
             Ok(report) => {
                 lab2.set_cluster(report);
                 lab2.end_run(if stopped { RunState::Stopped } else { RunState::Finished }, None);
+            }
+            Err(e) => lab2.end_run(RunState::Failed, Some(e)),
+        }
+    });
+    Ok(lab.status())
+}
+
+/// Starts a load-balancer check in the background; its result arrives on the status (`lb_check`).
+pub fn start_lb_check(lab: &Lab, req: &SessionCheckRequest) -> Result<RunStatus, LabError> {
+    // Checked before the run slot is taken, so a bad request changes nothing.
+    if !(1..=rtclab_cluster::sessions::MAX_USERS).contains(&req.users) {
+        return Err(LabError::BadRequest(format!("users must be 1 to {}", rtclab_cluster::sessions::MAX_USERS)));
+    }
+    let template = RunStatus {
+        techniques: vec![LB_CHECK.into()],
+        current: Some(LB_CHECK.into()),
+        phase: format!("{} users through the {} load balancer", req.users, req.mode.name()),
+        ..crate::service::idle_status()
+    };
+    lab.begin_run(template)?;
+    let (lab2, req) = (lab.clone(), req.clone());
+    tokio::spawn(async move {
+        match check(req.mode, req.nodes, req.users).await {
+            Ok(result) => {
+                lab2.set_lb_check(result);
+                lab2.end_run(RunState::Finished, None);
             }
             Err(e) => lab2.end_run(RunState::Failed, Some(e)),
         }

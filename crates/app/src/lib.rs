@@ -125,6 +125,9 @@ impl ops::Api for App {
     fn cluster_catalog(&self, _: ()) -> Result<rtclab_cluster::experiment::ClusterCatalog, LabError> {
         Ok(rtclab_cluster::experiment::catalog())
     }
+    fn start_lb_check(&self, r: rtclab_cluster::sessions::SessionCheckRequest) -> Result<api::RunStatus, LabError> {
+        cluster::start_lb_check(&self.lab, &r)
+    }
     fn start_cluster(&self, r: rtclab_cluster::experiment::ClusterRunRequest) -> Result<api::RunStatus, LabError> {
         cluster::start(&self.lab, &r)
     }

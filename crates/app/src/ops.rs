@@ -26,6 +26,7 @@ use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Pr
 use crate::learn::{NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
 use crate::nat_live::{NatLive, NatLiveRequest, NatSpeed};
 use rtclab_cluster::experiment::{ClusterCatalog, ClusterRunRequest};
+use rtclab_cluster::sessions::SessionCheckRequest;
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
@@ -154,6 +155,8 @@ operations! {
     cluster_catalog(()) -> ClusterCatalog;
     /// Starts a WebSocket cluster run in the background: nodes behind taps, a broker, clients, a node killed half-way; the report arrives on the status (`cluster`).
     start_cluster(ClusterRunRequest) -> RunStatus;
+    /// Starts a load-balancer check: each user logs in over HTTP, then opens a WebSocket through the balancer; the result (accepted or refused, per user) arrives on the status (`lb_check`).
+    start_lb_check(SessionCheckRequest) -> RunStatus;
     /// Starts a live NAT-lab run at the learner's pace: signalling through the lab's WebSocket relay and the tap, the run streamed as it goes; stop it with `stop_run`.
     start_nat_live(NatLiveRequest) -> NatLive;
     /// Changes the pace of the live NAT-lab run going on (0 pauses).

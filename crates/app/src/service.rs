@@ -85,6 +85,7 @@ pub(crate) fn idle_status() -> RunStatus {
         origin: None,
         tap: None,
         cluster: None,
+        lb_check: None,
     }
 }
 
@@ -264,6 +265,11 @@ impl Lab {
             s.phase = phase.into();
             s.progress = progress;
         });
+    }
+
+    /// Puts a finished load-balancer check on the status.
+    pub(crate) fn set_lb_check(&self, check: rtclab_cluster::sessions::SessionCheck) {
+        self.inner.status.send_modify(|s| s.lb_check = Some(check));
     }
 
     /// Puts a finished cluster run's report on the status.

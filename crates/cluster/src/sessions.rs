@@ -21,6 +21,15 @@ use crate::stream::HistoryLimits;
 /// Most users a check runs (each its own source address, 127.0.0.2 and up).
 pub const MAX_USERS: usize = 200;
 
+/// A check as the app asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SessionCheckRequest {
+    pub mode: LbMode,
+    pub nodes: usize,
+    pub users: usize,
+}
+
 /// One user's way through the balancer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]

@@ -3,6 +3,7 @@ import type { ClusterReport } from "./ClusterReport";
 import type { Metrics } from "./Metrics";
 import type { RunOrigin } from "./RunOrigin";
 import type { RunState } from "./RunState";
+import type { SessionCheck } from "./SessionCheck";
 import type { TechniqueResult } from "./TechniqueResult";
 import type { WorkloadDto } from "./WorkloadDto";
 
@@ -47,4 +48,8 @@ tap: string | null,
 /**
  * The report of a finished cluster run (`start_cluster`).
  */
-cluster: ClusterReport | null, };
+cluster: ClusterReport | null, 
+/**
+ * The result of a finished load-balancer check (`start_lb_check`).
+ */
+lb_check: SessionCheck | null, };

@@ -46,6 +46,7 @@ function status(run_id: number): RunStatus {
     origin: null,
     tap: null,
     cluster: null,
+    lb_check: null,
   };
 }
 

@@ -31,6 +31,7 @@ import type { Progress } from '../bindings/Progress';
 import type { QuizAnswer } from '../bindings/QuizAnswer';
 import type { QuizResult } from '../bindings/QuizResult';
 import type { RunStatus } from '../bindings/RunStatus';
+import type { SessionCheckRequest } from '../bindings/SessionCheckRequest';
 import type { StartRun } from '../bindings/StartRun';
 import type { TraceSince } from '../bindings/TraceSince';
 import type { WizardAnswer } from '../bindings/WizardAnswer';
@@ -63,6 +64,7 @@ export interface Operations {
   nat_run: { request: NatRunRequest; response: NatRunView };
   cluster_catalog: { request: null; response: ClusterCatalog };
   start_cluster: { request: ClusterRunRequest; response: RunStatus };
+  start_lb_check: { request: SessionCheckRequest; response: RunStatus };
   start_nat_live: { request: NatLiveRequest; response: NatLive };
   nat_live_speed: { request: NatSpeed; response: NatLive };
   nat_matrix: { request: NatMatrixRequest; response: Matrix };
@@ -96,6 +98,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'nat_run',
   'cluster_catalog',
   'start_cluster',
+  'start_lb_check',
   'start_nat_live',
   'nat_live_speed',
   'nat_matrix',
@@ -155,6 +158,8 @@ export interface OperationMethods {
   clusterCatalog(): Promise<ClusterCatalog>;
   /** Starts a WebSocket cluster run in the background: nodes behind taps, a broker, clients, a node killed half-way; the report arrives on the status (`cluster`). */
   startCluster(request: ClusterRunRequest): Promise<RunStatus>;
+  /** Starts a load-balancer check: each user logs in over HTTP, then opens a WebSocket through the balancer; the result (accepted or refused, per user) arrives on the status (`lb_check`). */
+  startLbCheck(request: SessionCheckRequest): Promise<RunStatus>;
   /** Starts a live NAT-lab run at the learner's pace: signalling through the lab's WebSocket relay and the tap, the run streamed as it goes; stop it with `stop_run`. */
   startNatLive(request: NatLiveRequest): Promise<NatLive>;
   /** Changes the pace of the live NAT-lab run going on (0 pauses). */
@@ -192,6 +197,7 @@ export function operationMethods(call: Call): OperationMethods {
     natRun: (request) => call('nat_run', request),
     clusterCatalog: () => call('cluster_catalog', null),
     startCluster: (request) => call('start_cluster', request),
+    startLbCheck: (request) => call('start_lb_check', request),
     startNatLive: (request) => call('start_nat_live', request),
     natLiveSpeed: (request) => call('nat_live_speed', request),
     natMatrix: (request) => call('nat_matrix', request),
