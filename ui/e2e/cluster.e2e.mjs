@@ -2,15 +2,9 @@
 // what its clients recovered; run it again without jitter and see them all come back at once;
 // then follow one delivery on the timeline back to the frame and the publication.
 import path from 'node:path';
-import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
+import { browserE2E, check, screenshots } from './lib.mjs';
 
-const serve = await startServe();
-const browser = await launchChromium();
-let failed = false;
-try {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  const consoleWatch = watchConsole(page);
-  await page.goto(serve.url);
+await browserE2E('cluster', async (page) => {
   await page.getByTestId('tab-cluster').click();
   await page.getByTestId('cluster-clients').fill('30');
   await page.getByTestId('cluster-kill').selectOption('2');
@@ -59,14 +53,4 @@ try {
   await page.getByTestId('lb-run').click();
   await page.locator('[data-testid="lb-result"][data-accepted="6"]').waitFor({ timeout: 30_000 });
   check((await page.getByTestId('lb-trip').count()) === 6, 'one row per user');
-
-  consoleWatch.assertNone();
-  console.log('cluster e2e: ok');
-} catch (e) {
-  failed = true;
-  console.error(e);
-} finally {
-  await browser.close();
-  serve.stop();
-}
-process.exit(failed ? 1 : 0);
+});

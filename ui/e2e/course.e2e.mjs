@@ -3,7 +3,7 @@
 // reload. Then ask the wizard about a chat app and test its answer live.
 import fs from 'node:fs';
 import path from 'node:path';
-import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
+import { browserE2E, check, screenshots } from './lib.mjs';
 
 /** The verdict says what its outcome is: backed, a tie (and what decides instead), or not. */
 async function checkVerdict(page) {
@@ -14,13 +14,7 @@ async function checkVerdict(page) {
   check(outcome in says && says[outcome].test(text), `the verdict (${outcome}) reads as one: ${text}`);
 }
 
-const serve = await startServe();
-const browser = await launchChromium();
-let failed = false;
-try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const consoleWatch = watchConsole(page);
-  await page.goto(serve.url);
+await browserE2E('course', async (page, serve) => {
   await page.getByTestId('tab-course').click();
   await page.getByTestId('lesson-polling').click();
   check((await page.getByTestId('lesson-done-polling').getAttribute('data-done')) === 'false', 'the lesson starts not done');
@@ -168,14 +162,4 @@ try {
   await banner.waitFor({ state: 'detached' });
   const aside = fs.readdirSync(serve.dataDir).filter((f) => f.startsWith('progress.json.unreadable-'));
   check(aside.length === 1 && fs.readFileSync(path.join(serve.dataDir, aside[0]), 'utf8') === garbage, `the broken file is kept aside (${aside})`);
-
-  consoleWatch.assertNone();
-  console.log('course e2e: ok');
-} catch (e) {
-  failed = true;
-  console.error(e);
-} finally {
-  await browser.close();
-  serve.stop();
-}
-process.exit(failed ? 1 : 0);
+}, { width: 1280, height: 800 });

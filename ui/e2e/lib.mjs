@@ -17,6 +17,32 @@ export function check(cond, message) {
   if (!cond) throw new Error(`check failed: ${message}`);
 }
 
+/**
+ * Runs one browser end-to-end script: `rtc-lab serve`, Debian's Chromium, a page opened at the
+ * lab's URL; `body(page, serve)` makes the checks. A console error fails the run too. Prints
+ * `<name> e2e: ok` or the error, closes everything and exits with the result.
+ */
+export async function browserE2E(name, body, viewport = { width: 1360, height: 860 }) {
+  const serve = await startServe();
+  const browser = await launchChromium();
+  let failed = false;
+  try {
+    const page = await browser.newPage({ viewport });
+    const consoleWatch = watchConsole(page);
+    await page.goto(serve.url);
+    await body(page, serve);
+    consoleWatch.assertNone();
+    console.log(`${name} e2e: ok`);
+  } catch (e) {
+    failed = true;
+    console.error(e);
+  } finally {
+    await browser.close();
+    serve.stop();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
 /** Starts `rtc-lab serve` on an OS-chosen port; resolves with {url, origin, token, stop}. */
 export function startServe(env = {}) {
   // Progress goes to a fresh folder, never the user's own.

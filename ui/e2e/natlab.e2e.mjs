@@ -3,15 +3,9 @@
 // adds TURN: the tables fill in while it runs, the pace changes mid-run, the pair the first
 // one could not make is now relayed, and its signalling frames are on the main timeline.
 import path from 'node:path';
-import { check, launchChromium, screenshots, startServe, watchConsole } from './lib.mjs';
+import { browserE2E, check, screenshots } from './lib.mjs';
 
-const serve = await startServe();
-const browser = await launchChromium();
-let failed = false;
-try {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  const consoleWatch = watchConsole(page);
-  await page.goto(serve.url);
+await browserE2E('natlab', async (page) => {
   await page.getByTestId('tab-nat').click();
   await page.getByTestId('nat-a').selectOption('symmetric');
   await page.getByTestId('nat-b').selectOption('port-restricted');
@@ -142,14 +136,4 @@ try {
   // The result opens in the NAT lab with the same settings.
   await page.getByTestId('nat-block-make-symmetric-connect-open').click();
   check((await page.getByTestId('nat-a').inputValue()) === 'symmetric' && (await page.getByTestId('nat-turn').isChecked()), 'the NAT lab opens with the challenge\'s settings');
-
-  consoleWatch.assertNone();
-  console.log('natlab e2e: ok');
-} catch (e) {
-  failed = true;
-  console.error(e);
-} finally {
-  await browser.close();
-  serve.stop();
-}
-process.exit(failed ? 1 : 0);
+});
