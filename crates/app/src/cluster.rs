@@ -42,9 +42,7 @@ pub fn start(lab: &Lab, req: &ClusterRunRequest) -> Result<RunStatus, LabError> 
 /// Starts a load-balancer check in the background; its result arrives on the status (`lb_check`).
 pub fn start_lb_check(lab: &Lab, req: &SessionCheckRequest) -> Result<RunStatus, LabError> {
     // Checked before the run slot is taken, so a bad request changes nothing.
-    if !(1..=rtclab_cluster::sessions::MAX_USERS).contains(&req.users) {
-        return Err(LabError::BadRequest(format!("users must be 1 to {}", rtclab_cluster::sessions::MAX_USERS)));
-    }
+    rtclab_cluster::sessions::validate(req.nodes, req.users).map_err(LabError::BadRequest)?;
     let template = RunStatus {
         techniques: vec![LB_CHECK.into()],
         current: Some(LB_CHECK.into()),

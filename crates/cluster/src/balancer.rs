@@ -148,8 +148,7 @@ async fn read_head(s: &mut TcpStream) -> std::io::Result<Option<Vec<u8>>> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let _ = end;
+        if buf.windows(4).any(|w| w == b"\r\n\r\n") {
             return Ok(Some(buf));
         }
         if buf.len() > HEAD_MAX {

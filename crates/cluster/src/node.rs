@@ -243,14 +243,10 @@ fn subscribe(
             let merged = merge(from.offset, replayed, buffered).map_err(|g| g.to_string())?;
             (true, None, merged, from.offset)
         }
-        Some(Err(why)) => {
-            // Not recovered: nothing from history; the client reloads and starts at the top.
+        // Not recovered (or not asked to): nothing from history; the client starts at the top.
+        other => {
             let live_after: Vec<_> = buffered.into_iter().filter(|p| p.offset > top.offset).collect();
-            (false, Some(why.to_string()), live_after, top.offset)
-        }
-        None => {
-            let live_after: Vec<_> = buffered.into_iter().filter(|p| p.offset > top.offset).collect();
-            (false, None, live_after, top.offset)
+            (false, other.and_then(|r| r.err()).map(|why| why.to_string()), live_after, top.offset)
         }
     };
     let mut position = Position::new(StreamPosition { offset: start, epoch: top.epoch.clone() });

@@ -54,14 +54,20 @@ pub struct SessionCheck {
     pub trips: Vec<UserTrip>,
 }
 
-/// Runs the check for `mode` with `users` users over `nodes` nodes.
-pub async fn check(mode: LbMode, nodes: usize, users: usize) -> Result<SessionCheck, String> {
+/// Checks a check's settings; the error names the flag and its range.
+pub fn validate(nodes: usize, users: usize) -> Result<(), String> {
     if !(1..=MAX_USERS).contains(&users) {
         return Err(format!("--clients must be 1 to {MAX_USERS} for a load-balancer check, got {users}"));
     }
     if !(1..=crate::experiment::MAX_NODES).contains(&nodes) {
         return Err(format!("--nodes must be 1 to {}, got {nodes}", crate::experiment::MAX_NODES));
     }
+    Ok(())
+}
+
+/// Runs the check for `mode` with `users` users over `nodes` nodes.
+pub async fn check(mode: LbMode, nodes: usize, users: usize) -> Result<SessionCheck, String> {
+    validate(nodes, users)?;
     let broker = MemoryBroker::new(HistoryLimits::default(), 1);
     let mut started = Vec::new();
     for id in 0..nodes {

@@ -14,8 +14,7 @@ use rand::{Rng, SeedableRng};
 use rtclab_trace::{Actor, EventKind, NewEvent, Recorder, TraceEvent};
 use rtclab_wire::tap::{ClientDirectory, Tap, TapConfig};
 use serde::{Deserialize, Serialize};
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
@@ -131,14 +130,10 @@ impl Experiment {
 
         // Server and tap, both on OS-chosen loopback ports.
         let hub = Hub::default();
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(Error::io("binding the lab server"))?;
-        let server_addr = listener.local_addr().map_err(Error::io("reading the server address"))?;
-        let (server_stop, server_stopped) = oneshot::channel::<()>();
         let server_config =
             ServerConfig { ws_heartbeat: w.heartbeat, sse_keep_alive: w.heartbeat, ..self.server.clone() };
-        let server_task = tokio::spawn(server::serve(listener, hub.clone(), server_config, async {
-            let _ = server_stopped.await;
-        }));
+        let server = server::Running::start(hub.clone(), server_config).await?;
+        let server_addr = server.addr;
         let directory = ClientDirectory::default();
         let tap = Tap::start(TapConfig {
             experiment: exp.clone(),
@@ -267,8 +262,7 @@ impl Experiment {
         if !tap.wait_idle(CLOSE_TIMEOUT).await {
             note(format!("{} connections were still open at the end and are cut", tap.open_connections()));
         }
-        let _ = server_stop.send(());
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, server_task).await;
+        server.stop(CLOSE_TIMEOUT).await;
         tap.shutdown(CLOSE_TIMEOUT).await;
 
         let stats = recorder.stats();

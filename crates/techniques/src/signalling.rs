@@ -13,9 +13,8 @@ use futures_util::{SinkExt, StreamExt};
 use rtclab_trace::Recorder;
 use rtclab_wire::carriers::CarrierKind;
 use rtclab_wire::tap::{ClientDirectory, Tap, TapConfig};
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, oneshot, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
@@ -47,8 +46,7 @@ pub struct Signalling {
     counters: Arc<ByteCounters>,
     ledger: Arc<Ledger>,
     tap: Tap,
-    server_stop: oneshot::Sender<()>,
-    server_task: JoinHandle<std::io::Result<()>>,
+    server: server::Running,
     stop: watch::Sender<bool>,
     clients: JoinSet<()>,
 }
@@ -56,17 +54,12 @@ pub struct Signalling {
 impl Signalling {
     /// Starts the lab server and a tap in front of it, recording into `recorder` as `experiment`.
     pub async fn start(recorder: &Recorder, experiment: &str) -> Result<Signalling> {
-        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(Error::io("binding the signalling server"))?;
-        let server_addr = listener.local_addr().map_err(Error::io("reading the server address"))?;
-        let (server_stop, stopped) = oneshot::channel::<()>();
-        let server_task = tokio::spawn(server::serve(listener, Hub::default(), ServerConfig::default(), async {
-            let _ = stopped.await;
-        }));
+        let server = server::Running::start(Hub::default(), ServerConfig::default()).await?;
         let experiment: Arc<str> = Arc::from(experiment);
         let directory = ClientDirectory::default();
         let tap = Tap::start(TapConfig {
             experiment: experiment.clone(),
-            upstream: server_addr,
+            upstream: server.addr,
             recorder: recorder.clone(),
             directory: directory.clone(),
         })
@@ -79,8 +72,7 @@ impl Signalling {
             counters: Arc::new(ByteCounters::default()),
             ledger: Arc::new(Ledger::default()),
             tap,
-            server_stop,
-            server_task,
+            server,
             stop: watch::channel(false).0,
             clients: JoinSet::new(),
         })
@@ -147,8 +139,7 @@ impl Signalling {
         let _ =
             tokio::time::timeout(CLOSE_TIMEOUT * 2, async { while self.clients.join_next().await.is_some() {} }).await;
         self.tap.wait_idle(CLOSE_TIMEOUT).await;
-        let _ = self.server_stop.send(());
-        let _ = tokio::time::timeout(CLOSE_TIMEOUT, self.server_task).await;
+        self.server.stop(CLOSE_TIMEOUT).await;
         self.tap.shutdown(CLOSE_TIMEOUT).await;
     }
 }

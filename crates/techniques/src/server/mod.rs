@@ -118,6 +118,33 @@ pub async fn serve(
         .await
 }
 
+/// The lab server running on an OS-chosen port of 127.0.0.1 (what experiments stage).
+#[derive(Debug)]
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Binds a loopback port and serves `hub` there until [`Running::stop`].
+    pub async fn start(hub: Hub, config: ServerConfig) -> crate::Result<Running> {
+        let listener = TcpListener::bind("127.0.0.1:0").await.map_err(crate::Error::io("binding the lab server"))?;
+        let addr = listener.local_addr().map_err(crate::Error::io("reading the server address"))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(serve(listener, hub, config, async {
+            let _ = stopped.await;
+        }));
+        Ok(Running { addr, stop, task })
+    }
+
+    /// Asks the server to stop (open streams end politely) and waits up to `timeout`.
+    pub async fn stop(self, timeout: Duration) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(timeout, self.task).await;
+    }
+}
+
 /// Lets a page on another origin (the lab's own UI on its port, or the desktop webview)
 /// open an `EventSource` or read a poll here: the lab server holds nothing private, and the
 /// learner's browser joining an experiment is the point.
