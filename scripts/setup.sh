@@ -3,12 +3,14 @@
 # `make run` and `make test` work on a fresh machine. Safe to run again.
 #   build: compilers, WebKitGTK for the desktop window, Node.js for the UI
 #   tests: Xvfb and WebKitWebDriver (the real desktop window), Chromium (the browser build)
+#   the scaling lab: redis-server (started on demand, on a loopback port, never as a service)
 set -euo pipefail
 
 apt_packages=(
   build-essential pkg-config curl ca-certificates
   libwebkit2gtk-4.1-dev
   xvfb webkit2gtk-driver chromium imagemagick
+  redis-server
 )
 command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || apt_packages+=(npm)

@@ -181,11 +181,16 @@ enum Command {
         /// Reconnect without jitter: every client of a killed node comes back at the same moment.
         #[arg(long)]
         no_jitter: bool,
-        /// Instead: put a load balancer (round-robin, sticky-cookie, ip-hash) in front of the
-        /// nodes and check, for each of --clients users (at most 200), that the WebSocket opened
-        /// after logging in reaches the node holding the session.
+        /// Instead: put a load balancer (round-robin, sticky-cookie, ip-hash, registry) in
+        /// front of the nodes and check, for each of --clients users (at most 200), that the
+        /// WebSocket opened after logging in reaches a node that knows the session, then send a
+        /// direct message from each user to the next, across nodes.
         #[arg(long, value_name = "MODE")]
         lb: Option<String>,
+        /// Keep the broker, the history and the registry in this Redis (redis://HOST:PORT), or
+        /// `local` to start a redis-server on a free loopback port for the run.
+        #[arg(long, value_name = "URL")]
+        redis: Option<String>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long)]
@@ -462,9 +467,11 @@ async fn dispatch(cmd: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Cluster { nodes, lb: Some(mode), clients, json, .. } => {
+        Command::Cluster { nodes, lb: Some(mode), clients, json, redis, .. } => {
             let mode: rtclab_cluster::balancer::LbMode = mode.parse().map_err(anyhow::Error::msg)?;
-            let r = rtclab_cluster::sessions::check(mode, nodes, clients).await.map_err(anyhow::Error::msg)?;
+            let backend = rtclab_cluster::backend::BackendSpec::from_url(redis.as_deref());
+            let r =
+                rtclab_cluster::sessions::check(mode, nodes, clients, &backend).await.map_err(anyhow::Error::msg)?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&r)?);
             } else {
@@ -477,10 +484,41 @@ async fn dispatch(cmd: Command) -> Result<()> {
                     outln!("  {:<8} from {:<12} logged in on node {}: {}", t.user, t.source, t.login_node, t.answer);
                 }
                 outln!("{} of {} WebSockets accepted, {} refused", r.accepted, r.users, r.rejected);
+                if r.direct_sent > 0 {
+                    outln!("direct messages, each user to the next ({}):", r.backend);
+                    for t in &r.trips {
+                        if let (Some(d), Some(n)) = (&t.direct, t.ws_node) {
+                            outln!("  {:<8} (node {n}) → {:<8} (node {}): {}", t.user, d.to, d.to_node, d.answer);
+                        }
+                    }
+                    outln!(
+                        "{} of {} direct messages delivered ({} across nodes)",
+                        r.direct_delivered,
+                        r.direct_sent,
+                        r.direct_cross_node
+                    );
+                }
+                if !r.registry.is_empty() {
+                    let rows: Vec<String> =
+                        r.registry.iter().map(|e| format!("{} → node {}", e.user, e.node)).collect();
+                    outln!("registry: {}", rows.join(", "));
+                }
             }
             Ok(())
         }
-        Command::Cluster { nodes, clients, messages, rate, kill_node, history, no_jitter, seed, json, lb: None } => {
+        Command::Cluster {
+            nodes,
+            clients,
+            messages,
+            rate,
+            kill_node,
+            history,
+            no_jitter,
+            seed,
+            json,
+            redis,
+            lb: None,
+        } => {
             let request = rtclab_cluster::experiment::ClusterRunRequest {
                 nodes,
                 clients,
@@ -490,6 +528,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 history,
                 jitter: !no_jitter,
                 seed,
+                redis,
             };
             let spec = request.spec().map_err(anyhow::Error::msg)?;
             let report = rtclab_cluster::experiment::run(&spec).await.map_err(anyhow::Error::msg)?;
@@ -757,8 +796,9 @@ fn cluster_text(
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "{} nodes, {} clients, {} messages at {} msg/s, history {}, reconnect {}",
+        "{} nodes on {}, {} clients, {} messages at {} msg/s, history {}, reconnect {}",
         spec.nodes,
+        r.backend,
         spec.clients,
         r.published,
         spec.rate,

@@ -7,7 +7,9 @@
 //! - `sticky-cookie`: the node named in the `rtclab_node` cookie; a request without one is
 //!   sent round-robin and its response gets `Set-Cookie: rtclab_node=N`;
 //! - `ip-hash`: a hash of the client's whole source address (nginx's `ip_hash` uses only the
-//!   first three octets, which would put every 127.0.0.x client on one node).
+//!   first three octets, which would put every 127.0.0.x client on one node);
+//! - `registry`: round-robin like the first, but the nodes keep sessions in the shared
+//!   connection registry and route direct messages through it, so any node serves any user.
 //!
 //! Written by hand because choosing by cookie and adding `Set-Cookie` needs the request and
 //! response heads, and the lab's tap must see the bytes as they are; a node that is gone is
@@ -34,16 +36,24 @@ pub enum LbMode {
     RoundRobin,
     StickyCookie,
     IpHash,
+    /// Round-robin in front of nodes that share a connection registry.
+    Registry,
 }
 
 impl LbMode {
-    pub const ALL: [LbMode; 3] = [LbMode::RoundRobin, LbMode::StickyCookie, LbMode::IpHash];
+    pub const ALL: [LbMode; 4] = [LbMode::RoundRobin, LbMode::StickyCookie, LbMode::IpHash, LbMode::Registry];
     pub fn name(self) -> &'static str {
         match self {
             LbMode::RoundRobin => "round-robin",
             LbMode::StickyCookie => "sticky-cookie",
             LbMode::IpHash => "ip-hash",
+            LbMode::Registry => "registry",
         }
+    }
+
+    /// Whether the nodes behind this mode share a connection registry.
+    pub fn uses_registry(self) -> bool {
+        self == LbMode::Registry
     }
 }
 
@@ -123,7 +133,7 @@ impl Shared {
     fn choose(&self, peer: SocketAddr, head: &[u8]) -> Option<(usize, SocketAddr, bool)> {
         let live = self.live();
         match self.mode {
-            LbMode::RoundRobin => self.round_robin(&live).map(|(i, a)| (i, a, false)),
+            LbMode::RoundRobin | LbMode::Registry => self.round_robin(&live).map(|(i, a)| (i, a, false)),
             LbMode::IpHash => {
                 let mut h = std::collections::hash_map::DefaultHasher::new();
                 peer.ip().hash(&mut h);
@@ -210,6 +220,6 @@ mod tests {
             out,
             b"HTTP/1.1 200 OK\r\nSet-Cookie: rtclab_node=1; Path=/; HttpOnly\r\ncontent-length: 2\r\n\r\nok"
         );
-        assert!("nope".parse::<LbMode>().unwrap_err().contains("round-robin, sticky-cookie, ip-hash"));
+        assert!("nope".parse::<LbMode>().unwrap_err().contains("round-robin, sticky-cookie, ip-hash, registry"));
     }
 }

@@ -1,20 +1,27 @@
-//! The in-process broker every node of a cluster shares: it owns each channel's stream and
-//! fans every publication out to all nodes. Assigning the offset, writing the history and
-//! fanning out happen under one lock, so every node sees a channel's publications in offset
-//! order (what Centrifugo does in one Redis script).
+//! The broker every node of a cluster shares: it owns each channel's stream (offsets, epoch,
+//! history) and fans every publication out to all nodes, and it carries direct messages
+//! from one user's node to another's. Two backends: `MemoryBroker` (in this process, the
+//! default) and `RedisBroker` (see `redis_broker`).
+//!
+//! History and pub/sub are one trait because they must be one operation: the offset a
+//! publication gets and the order nodes hear publications in are decided together (under one
+//! lock here, in one script on Redis, as Centrifugo does). Split, two publishers could hand
+//! nodes offset 6 before offset 5, and every subscriber would see a gap.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use futures_util::future::BoxFuture;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::stream::{ChannelStream, HistoryLimits, Publication, Recovery, StreamPosition, new_epoch};
 
 /// Publications a node may lag behind before it must drop a subscriber (who then recovers).
-const FANOUT_CAPACITY: usize = 4096;
+pub const FANOUT_CAPACITY: usize = 4096;
 
 /// One publication on its way to the nodes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,17 +31,61 @@ pub struct Delivery {
     pub publication: Publication,
 }
 
+/// A message from one user to another, on its way to the node(s) that may hold the receiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Direct {
+    pub from: String,
+    pub to: String,
+    /// The node the registry says holds `to` (numbered from 0); `None`: every node looks.
+    pub to_node: Option<usize>,
+    pub from_node: usize,
+    pub data: String,
+}
+
+/// What a node hears from the broker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fanout {
+    Pub(Delivery),
+    Direct(Direct),
+    /// The node lost its link to the broker: what was published meanwhile never reached it,
+    /// so its subscribers must go and recover (the node closes them with 1013).
+    Lost(String),
+}
+
+/// The broker could not do what was asked (Redis unreachable, a script refused, …).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrokerError(pub String);
+
+pub type BrokerResult<T> = Result<T, BrokerError>;
+
+/// A broker backend, as one node (or the publisher) uses it.
+pub trait Broker: Send + Sync + std::fmt::Debug {
+    /// What the broker is, for messages ("in-process", "redis://127.0.0.1:6390").
+    fn describe(&self) -> String;
+    /// Everything fanned out from now on: every channel's publications, and direct messages.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Fanout>>;
+    /// Appends `data` to `channel` as its next offset and fans it out.
+    fn publish<'a>(&'a self, channel: &'a str, data: String) -> BoxFuture<'a, BrokerResult<Delivery>>;
+    /// The channel's position now (created, with a fresh epoch, if it has none).
+    fn position<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, BrokerResult<StreamPosition>>;
+    /// What a client at `from` missed, whole or not at all.
+    fn recover<'a>(&'a self, channel: &'a str, from: &'a StreamPosition) -> BoxFuture<'a, BrokerResult<Recovery>>;
+    /// Carries a direct message to `to_node` (or to every node).
+    fn send_direct(&self, message: Direct) -> BoxFuture<'_, BrokerResult<()>>;
+}
+
 #[derive(Debug)]
 struct State {
     streams: HashMap<String, ChannelStream>,
     rng: StdRng,
 }
 
-/// Cheap to clone; clones share the channels.
+/// The in-process broker. Cheap to clone; clones share the channels.
 #[derive(Debug, Clone)]
 pub struct MemoryBroker {
     state: Arc<Mutex<State>>,
-    fanout: broadcast::Sender<Arc<Delivery>>,
+    fanout: broadcast::Sender<Arc<Fanout>>,
     limits: HistoryLimits,
     started: Instant,
 }
@@ -62,42 +113,15 @@ impl MemoryBroker {
         streams.entry(channel.to_owned()).or_insert_with(|| ChannelStream::new(new_epoch(rng), limits))
     }
 
-    /// Every publication from now on, of every channel.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Delivery>> {
-        self.fanout.subscribe()
-    }
-
-    pub fn publish(&self, channel: &str, data: impl Into<String>) -> Delivery {
-        self.publish_then(channel, data, |_| {})
-    }
-
-    /// Publishes, running `before_fanout` with the publication before any node hears of it
-    /// (to record the cause before its effects).
-    pub fn publish_then(
-        &self,
-        channel: &str,
-        data: impl Into<String>,
-        before_fanout: impl FnOnce(&Delivery),
-    ) -> Delivery {
+    /// Publishes at once (the in-process broker never waits).
+    pub fn publish_now(&self, channel: &str, data: impl Into<String>) -> Delivery {
         let now = self.now();
         let mut state = self.lock();
         let stream = Self::stream(&mut state, channel, self.limits);
         let publication = stream.publish(data, now);
         let d = Delivery { channel: channel.to_owned(), epoch: stream.position().epoch, publication };
-        before_fanout(&d);
-        let _ = self.fanout.send(Arc::new(d.clone()));
+        let _ = self.fanout.send(Arc::new(Fanout::Pub(d.clone())));
         d
-    }
-
-    pub fn position(&self, channel: &str) -> StreamPosition {
-        let mut state = self.lock();
-        Self::stream(&mut state, channel, self.limits).position()
-    }
-
-    pub fn recover(&self, channel: &str, from: &StreamPosition) -> Recovery {
-        let now = self.now();
-        let mut state = self.lock();
-        Self::stream(&mut state, channel, self.limits).recover(from, now)
     }
 
     /// The broker lost `channel`'s history (a restart without persistence): a new epoch.
@@ -107,5 +131,38 @@ impl MemoryBroker {
         let stream = Self::stream(&mut state, channel, self.limits);
         stream.recreate(epoch);
         stream.position()
+    }
+}
+
+impl Broker for MemoryBroker {
+    fn describe(&self) -> String {
+        "the in-process broker".into()
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Fanout>> {
+        self.fanout.subscribe()
+    }
+
+    fn publish<'a>(&'a self, channel: &'a str, data: String) -> BoxFuture<'a, BrokerResult<Delivery>> {
+        let d = self.publish_now(channel, data);
+        Box::pin(async move { Ok(d) })
+    }
+
+    fn position<'a>(&'a self, channel: &'a str) -> BoxFuture<'a, BrokerResult<StreamPosition>> {
+        let mut state = self.lock();
+        let p = Self::stream(&mut state, channel, self.limits).position();
+        Box::pin(async move { Ok(p) })
+    }
+
+    fn recover<'a>(&'a self, channel: &'a str, from: &'a StreamPosition) -> BoxFuture<'a, BrokerResult<Recovery>> {
+        let now = self.now();
+        let mut state = self.lock();
+        let r = Self::stream(&mut state, channel, self.limits).recover(from, now);
+        Box::pin(async move { Ok(r) })
+    }
+
+    fn send_direct(&self, message: Direct) -> BoxFuture<'_, BrokerResult<()>> {
+        let _ = self.fanout.send(Arc::new(Fanout::Direct(message)));
+        Box::pin(async { Ok(()) })
     }
 }

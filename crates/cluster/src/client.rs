@@ -191,7 +191,7 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
                 delivered.push(offset);
             }
         }
-        NodeMsg::Error { .. } => {}
+        NodeMsg::Error { .. } | NodeMsg::Welcome { .. } | NodeMsg::Routed { .. } | NodeMsg::Direct { .. } => {}
     }
     delivered
 }

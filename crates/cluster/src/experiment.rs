@@ -1,5 +1,5 @@
-//! One cluster experiment (`rtc-lab cluster`): nodes sharing the in-process broker, clients
-//! spread over them round-robin, a publisher on a fixed schedule, and optionally a node
+//! One cluster experiment (`rtc-lab cluster`): nodes sharing a broker (in-process, or Redis
+//! with `--redis URL`), clients spread over them round-robin, a publisher on a fixed schedule, and optionally a node
 //! killed half-way. Its report counts what every client received against what was
 //! published, and times the fan-out and the recovery.
 
@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use ts_rs::TS;
 
+use crate::backend::BackendSpec;
 use crate::backoff::Backoff;
-use crate::broker::MemoryBroker;
 use crate::client::{self, ClientConfig, ClientLog};
 use crate::node::Node;
 use crate::stream::HistoryLimits;
@@ -44,6 +44,8 @@ pub struct ClusterSpec {
     pub history: usize,
     pub jitter: bool,
     pub seed: u64,
+    /// Where the broker lives.
+    pub backend: BackendSpec,
 }
 
 impl Default for ClusterSpec {
@@ -57,6 +59,7 @@ impl Default for ClusterSpec {
             history: 1000,
             jitter: true,
             seed: 1,
+            backend: BackendSpec::Memory,
         }
     }
 }
@@ -167,6 +170,8 @@ pub struct ClusterReport {
     /// Clients whose node was killed.
     #[ts(type = "number")]
     pub moved: u64,
+    /// Where the broker and the history lived ("the in-process broker", "Redis at …").
+    pub backend: String,
 }
 
 /// What the app's cluster form offers: the defaults and the limits.
@@ -207,6 +212,10 @@ pub struct ClusterRunRequest {
     pub jitter: bool,
     #[ts(type = "number")]
     pub seed: u64,
+    /// A Redis to use as the broker (`redis://host:port`, or `local` to start one for the run);
+    /// `None`: the in-process broker.
+    #[serde(default)]
+    pub redis: Option<String>,
 }
 
 impl Default for ClusterRunRequest {
@@ -221,6 +230,7 @@ impl Default for ClusterRunRequest {
             history: s.history,
             jitter: s.jitter,
             seed: s.seed,
+            redis: None,
         }
     }
 }
@@ -240,6 +250,7 @@ impl ClusterRunRequest {
             history: self.history,
             jitter: self.jitter,
             seed: self.seed,
+            backend: BackendSpec::from_url(self.redis.as_deref()),
         };
         spec.validate()?;
         Ok(spec)
@@ -267,10 +278,12 @@ pub async fn run_traced(
     spec.validate()?;
     progress("starting the nodes", 0.0);
     let limits = HistoryLimits { size: spec.history, ..HistoryLimits::default() };
-    let broker = MemoryBroker::new(limits, spec.seed);
+    let backend = spec.backend.start(limits, spec.seed).await?;
+    let publisher = backend.publisher();
     let mut nodes = Vec::new();
     for id in 0..spec.nodes {
-        nodes.push(Node::start(id, broker.clone()).await.map_err(|e| format!("starting node {}: {e}", id + 1))?);
+        let config = backend.node_config(id, false).await?;
+        nodes.push(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?);
     }
     let directory = ClientDirectory::default();
     let publications = Publications::default();
@@ -318,8 +331,8 @@ pub async fn run_traced(
     })
     .await;
     if subscribed.is_err() {
-        let _ = stop.send(true);
         let n = logs.iter().filter(|l| peek(l, |l| l.subscribed)).count();
+        stop_all(&stop, tasks, &nodes, taps, &backend).await;
         return Err(format!("only {n} of {} clients subscribed within 30 s", spec.clients));
     }
 
@@ -328,6 +341,7 @@ pub async fn run_traced(
     let start = tokio::time::Instant::now();
     let gap = Duration::from_secs_f64(1.0 / spec.rate);
     let mut killed_at = None;
+    let mut failed = None;
     for i in 0..spec.messages {
         let due = tokio::time::sleep_until(start + gap.mul_f64(i as f64));
         match stop_asked.as_mut() {
@@ -337,13 +351,28 @@ pub async fn run_traced(
             },
             None => due.await,
         }
-        broker.publish_then("room", format!("message {}", i + 1), |d| {
-            // The clock starts before any node hears of it.
-            published_at.push(Instant::now());
-            if let Some(r) = recorder {
-                publications.record(r, d.publication.offset, d.publication.data.len());
+        // The clock starts (and the trace has the cause) before any node hears of it. The run
+        // is the channel's only publisher, so the offset it will get is known.
+        let data = format!("message {}", i + 1);
+        let expected = i + 1;
+        published_at.push(Instant::now());
+        if let Some(r) = recorder {
+            publications.record(r, expected, data.len());
+        }
+        match publisher.publish("room", data).await {
+            Ok(d) if d.publication.offset == expected => {}
+            Ok(d) => {
+                failed = Some(format!(
+                    "message {expected} got offset {}: something else publishes to the channel",
+                    d.publication.offset
+                ));
+                break;
             }
-        });
+            Err(e) => {
+                failed = Some(format!("publishing message {expected}: {e}"));
+                break;
+            }
+        }
         if i % 20 == 0 {
             progress(&format!("publishing {}/{}", i + 1, spec.messages), 0.1 + 0.8 * i as f64 / spec.messages as f64);
         }
@@ -362,6 +391,10 @@ pub async fn run_traced(
             }
         }
     }
+    if let Some(why) = failed {
+        stop_all(&stop, tasks, &nodes, taps, &backend).await;
+        return Err(why);
+    }
     // Everyone caught up: every publication, or told "not recovered" and live again.
     let top = published_at.len() as u64;
     let stopped = || stop_asked.as_ref().is_some_and(|s| *s.borrow());
@@ -376,18 +409,31 @@ pub async fn run_traced(
         }
     })
     .await;
+    stop_all(&stop, tasks, &nodes, taps, &backend).await;
+    let backend = backend.describe();
+    let logs: Vec<ClientLog> = logs.iter().map(|l| peek(l, ClientLog::clone)).collect();
+    Ok(report(spec, &logs, &published_at, killed_at, backend))
+}
+
+/// Stops the clients, the nodes and the taps, and removes the run's state from the backend.
+async fn stop_all(
+    stop: &watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    nodes: &[Node],
+    taps: Vec<Tap>,
+    backend: &crate::backend::Backend,
+) {
     let _ = stop.send(true);
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
-    for n in &nodes {
+    for n in nodes {
         n.kill();
     }
     for t in taps {
         t.shutdown(Duration::from_secs(2)).await;
     }
-    let logs: Vec<ClientLog> = logs.iter().map(|l| peek(l, ClientLog::clone)).collect();
-    Ok(report(spec, &logs, &published_at, killed_at))
+    backend.finish().await;
 }
 
 fn report(
@@ -395,6 +441,7 @@ fn report(
     logs: &[ClientLog],
     published_at: &[Instant],
     killed_at: Option<Instant>,
+    backend: String,
 ) -> ClusterReport {
     let published = published_at.len() as u64;
     let mut fanout = Vec::new();
@@ -446,6 +493,7 @@ fn report(
         reconnect_peak_per_100ms: buckets.iter().copied().max().unwrap_or(0),
         reconnects_per_100ms: buckets,
         moved,
+        backend,
     }
 }
 

@@ -25,6 +25,7 @@
 //! The guarantees follow Centrifugo's history and recovery (offset + epoch, recovered:
 //! true only for a whole replay); the lab's own code because they are the lesson.
 
+pub mod backend;
 pub mod backoff;
 pub mod balancer;
 pub mod broker;
@@ -34,6 +35,9 @@ pub mod merge;
 pub mod node;
 pub mod position;
 pub mod protocol;
+pub mod redis_broker;
+pub mod redis_server;
+pub mod registry;
 pub mod sessions;
 pub mod stream;
 pub mod traced;

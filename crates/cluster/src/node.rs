@@ -27,26 +27,47 @@ use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::broker::{Delivery, MemoryBroker};
+use crate::broker::{Broker, Delivery, Direct, Fanout};
 use crate::merge::merge;
 use crate::position::{Arrival, Position};
-use crate::protocol::{ClientMsg, INSUFFICIENT_STATE, NodeMsg, Wire};
+use crate::protocol::{ClientMsg, INSUFFICIENT_STATE, NodeMsg, Route, Wire};
+use crate::registry::{HEARTBEAT_TTL, Lookup, Registry};
 use crate::stream::StreamPosition;
 
 /// Per-connection buffers: small, because a node holds thousands of idle connections
 /// (tungstenite's defaults are 128 KiB each way).
 const READ_BUFFER: usize = 4 * 1024;
 const MAX_MESSAGE: usize = 16 * 1024;
+/// Close code for "the node cannot serve you right now; come back (elsewhere)" (RFC 6455's
+/// 1013 Try Again Later).
+pub const TRY_AGAIN_LATER: u16 = 1013;
+
+/// What a node is started with.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Numbered from 0 (shown from 1).
+    pub id: usize,
+    pub broker: Arc<dyn Broker>,
+    /// With a registry, sessions live there (any node accepts any user) and direct messages
+    /// go to the one node holding their receiver; without, sessions are this node's own and
+    /// direct messages go to every node.
+    pub registry: Option<Arc<dyn Registry>>,
+}
 
 #[derive(Debug, Clone)]
 struct NodeState {
-    id: usize,
-    broker: MemoryBroker,
+    config: NodeConfig,
     killed: watch::Receiver<bool>,
-    /// Logged-in sessions (token → user), in this node's memory only: the state a load
-    /// balancer must keep a user's connections next to.
+    /// Logged-in sessions (token → user) when there is no registry: in this node's memory
+    /// only, the state a load balancer must keep a user's connections next to.
     sessions: Arc<Mutex<HashMap<String, String>>>,
     next_token: Arc<AtomicU64>,
+}
+
+impl NodeState {
+    fn id(&self) -> usize {
+        self.config.id
+    }
 }
 
 /// A running node.
@@ -59,14 +80,17 @@ pub struct Node {
 }
 
 impl Node {
-    /// Starts node `id` on an OS-chosen port of 127.0.0.1.
-    pub async fn start(id: usize, broker: MemoryBroker) -> std::io::Result<Node> {
+    /// Starts a node on an OS-chosen port of 127.0.0.1.
+    pub async fn start(config: NodeConfig) -> std::io::Result<Node> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (kill, killed) = watch::channel(false);
+        let id = config.id;
+        if let Some(registry) = config.registry.clone() {
+            tokio::spawn(heartbeat(registry, id, killed.clone()));
+        }
         let state = NodeState {
-            id,
-            broker,
+            config,
             killed: killed.clone(),
             sessions: Arc::default(),
             next_token: Arc::new(AtomicU64::new(1)),
@@ -80,10 +104,22 @@ impl Node {
         Ok(Node { id, addr, kill, task })
     }
 
-    /// Ends the node at once: no new connections, every open one dropped without a close frame.
+    /// Ends the node at once: no new connections, every open one dropped without a close
+    /// frame, no more heartbeats.
     pub fn kill(&self) {
         let _ = self.kill.send(true);
         self.task.abort();
+    }
+}
+
+/// Tells the registry this node is alive, three times per `HEARTBEAT_TTL`, until killed.
+async fn heartbeat(registry: Arc<dyn Registry>, node: usize, mut killed: watch::Receiver<bool>) {
+    loop {
+        let _ = registry.heartbeat(node).await;
+        tokio::select! {
+            _ = tokio::time::sleep(HEARTBEAT_TTL / 3) => {}
+            _ = until_true(&mut killed) => return,
+        }
     }
 }
 
@@ -92,97 +128,220 @@ struct LoginQuery {
     user: String,
 }
 
-/// `POST /login?user=U`: a session on this node, `{"token","user","node"}`.
+/// `POST /login?user=U`: a session, `{"token","user","node"}` (in the registry when there
+/// is one, else in this node's memory).
 async fn login(State(st): State<NodeState>, Query(q): Query<LoginQuery>) -> Response {
-    let token = format!("n{}-{}", st.id + 1, st.next_token.fetch_add(1, Ordering::Relaxed));
-    st.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), q.user.clone());
-    axum::Json(serde_json::json!({ "token": token, "user": q.user, "node": st.id + 1 })).into_response()
+    let token = format!("n{}-{}", st.id() + 1, st.next_token.fetch_add(1, Ordering::Relaxed));
+    match &st.config.registry {
+        Some(r) => {
+            if let Err(e) = r.save_session(&token, &q.user).await {
+                return (StatusCode::SERVICE_UNAVAILABLE, format!("the registry could not keep the session: {e}"))
+                    .into_response();
+            }
+        }
+        None => {
+            st.sessions.lock().unwrap_or_else(|p| p.into_inner()).insert(token.clone(), q.user.clone());
+        }
+    }
+    axum::Json(serde_json::json!({ "token": token, "user": q.user, "node": st.id() + 1 })).into_response()
 }
 
 #[derive(Debug, Deserialize)]
 struct WsQuery {
     token: Option<String>,
+    /// Who connects, for direct messages, when there is no session token.
+    user: Option<String>,
+}
+
+/// The user a session token belongs to, or why it is refused.
+async fn session_user(st: &NodeState, token: &str) -> Result<String, (StatusCode, String)> {
+    let found = match &st.config.registry {
+        Some(r) => r.session(token).await.map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?,
+        None => st.sessions.lock().unwrap_or_else(|p| p.into_inner()).get(token).cloned(),
+    };
+    found.ok_or_else(|| {
+        let why = match &st.config.registry {
+            Some(_) => format!("session {token} is not in the registry"),
+            None => format!(
+                "session {token} is not known on node {}: it was created on another node, and a node keeps its sessions in its own memory",
+                st.id() + 1
+            ),
+        };
+        (StatusCode::UNAUTHORIZED, why)
+    })
 }
 
 async fn ws(State(st): State<NodeState>, Query(q): Query<WsQuery>, ws: WebSocketUpgrade) -> Response {
-    if let Some(token) = q.token
-        && !st.sessions.lock().unwrap_or_else(|p| p.into_inner()).contains_key(&token)
-    {
-        let why = format!(
-            "session {token} is not known on node {}: it was created on another node, and a node keeps its sessions in its own memory",
-            st.id + 1
-        );
-        return (StatusCode::UNAUTHORIZED, why).into_response();
-    }
+    let user = match &q.token {
+        Some(token) => match session_user(&st, token).await {
+            Ok(user) => Some(user),
+            Err(refused) => return refused.into_response(),
+        },
+        None => q.user.filter(|u| !u.is_empty()),
+    };
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(0)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(st, socket))
+        .on_upgrade(move |socket| serve(st, socket, user))
 }
 
 /// Why a connection ends.
 enum End {
-    /// Killed, or the client went away: drop the socket.
+    /// The node was killed: the socket is dropped and nothing is tidied up.
+    Killed,
+    /// The client went away: drop the socket.
     Drop,
     Close(u16, String),
 }
 
-async fn serve(st: NodeState, mut socket: WebSocket) {
+async fn serve(st: NodeState, mut socket: WebSocket, user: Option<String>) {
+    let broker = st.config.broker.clone();
     let mut killed = st.killed.clone();
-    let mut live = st.broker.subscribe();
+    let mut live = broker.subscribe();
+    if let (Some(r), Some(u)) = (&st.config.registry, &user) {
+        let _ = r.register(u, st.id()).await;
+    }
+    let welcome = NodeMsg::Welcome { node: st.id() + 1, user: user.clone() };
     let mut subs: HashMap<String, Position> = HashMap::new();
-    let end = loop {
-        tokio::select! {
-            _ = until_true(&mut killed) => break End::Drop,
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => match ClientMsg::parse(&text) {
-                    Ok(ClientMsg::Subscribe { channel, recover }) => {
-                        match subscribe(&st.broker, &channel, recover, &mut live) {
-                            Ok((reply, position, others)) => {
-                                subs.insert(channel, position);
-                                if send(&mut socket, &reply).await.is_err() { break End::Drop }
-                                // Other channels' publications taken out meanwhile, in order.
-                                let mut ended = None;
-                                for d in others {
-                                    if let Err(e) = pass_on(&mut socket, &mut subs, &d).await {
-                                        ended = Some(e);
-                                        break;
-                                    }
-                                }
-                                if let Some(e) = ended { break e }
-                            }
-                            Err(why) => break End::Close(INSUFFICIENT_STATE, why),
+    let end = if send(&mut socket, &welcome).await.is_err() {
+        End::Drop
+    } else {
+        loop {
+            tokio::select! {
+                _ = until_true(&mut killed) => break End::Killed,
+                incoming = socket.recv() => match incoming {
+                    Some(Ok(Message::Text(text))) => {
+                        if let Err(e) = on_client_msg(&st, &mut socket, &mut subs, &mut live, user.as_deref(), &text).await {
+                            break e;
                         }
                     }
-                    Ok(ClientMsg::Publish { channel, data }) => {
-                        st.broker.publish(&channel, data);
-                    }
-                    Err(message) => {
-                        if send(&mut socket, &NodeMsg::Error { message }).await.is_err() { break End::Drop }
-                    }
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break End::Drop,
+                    Some(Ok(_)) => {}
                 },
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break End::Drop,
-                Some(Ok(_)) => {}
-            },
-            d = live.recv() => match d {
-                Ok(d) => {
-                    if let Err(e) = pass_on(&mut socket, &mut subs, &d).await { break e }
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    break End::Close(INSUFFICIENT_STATE, format!("fell {n} publications behind; recover"));
-                }
-                Err(broadcast::error::RecvError::Closed) => break End::Drop,
-            },
+                f = live.recv() => match f {
+                    Ok(f) => {
+                        if let Err(e) = pass_on(&mut socket, &mut subs, &f, st.id(), user.as_deref()).await { break e }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        break End::Close(INSUFFICIENT_STATE, format!("fell {n} publications behind; recover"));
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break End::Drop,
+                },
+            }
         }
     };
-    if let End::Close(code, reason) = end {
-        let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+    match end {
+        // A node that dies cannot tidy up: its registry entries go stale with its heartbeat.
+        End::Killed => return,
+        End::Close(code, reason) => {
+            let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+        }
+        End::Drop => {}
+    }
+    if let (Some(r), Some(u)) = (&st.config.registry, &user) {
+        let _ = r.unregister(u, st.id()).await;
+    }
+}
+
+/// Answers one text message of a client.
+async fn on_client_msg(
+    st: &NodeState,
+    socket: &mut WebSocket,
+    subs: &mut HashMap<String, Position>,
+    live: &mut broadcast::Receiver<Arc<Fanout>>,
+    user: Option<&str>,
+    text: &str,
+) -> Result<(), End> {
+    let broker = &st.config.broker;
+    let reply = match ClientMsg::parse(text) {
+        Ok(ClientMsg::Subscribe { channel, recover }) => {
+            let (reply, position, others) = subscribe(broker.as_ref(), &channel, recover, live)
+                .await
+                .map_err(|why| End::Close(INSUFFICIENT_STATE, why))?;
+            subs.insert(channel, position);
+            send(socket, &reply).await.map_err(|_| End::Drop)?;
+            // Other publications taken out meanwhile, in order.
+            for f in others {
+                pass_on(socket, subs, &f, st.id(), user).await?;
+            }
+            return Ok(());
+        }
+        Ok(ClientMsg::Publish { channel, data }) => match broker.publish(&channel, data).await {
+            Ok(_) => return Ok(()),
+            Err(e) => NodeMsg::Error { message: format!("not published: {e}") },
+        },
+        Ok(ClientMsg::Direct { to, data }) => match user {
+            None => NodeMsg::Error {
+                message: "a direct message needs a sender: connect with ?user=NAME or a session token".into(),
+            },
+            Some(from) => route_direct(st, from, to, data).await,
+        },
+        Err(message) => NodeMsg::Error { message },
+    };
+    send(socket, &reply).await.map_err(|_| End::Drop)
+}
+
+/// Sends a direct message towards its receiver's node; the answer tells the sender where it went.
+async fn route_direct(st: &NodeState, from: &str, to: String, data: String) -> NodeMsg {
+    let to_node = match &st.config.registry {
+        None => None,
+        Some(r) => match r.lookup(&to).await {
+            Ok(Lookup::Live(n)) => Some(n),
+            Ok(Lookup::Stale(n)) => {
+                return NodeMsg::Error {
+                    message: format!("not sent: the registry has {to} on node {}, which stopped heartbeating", n + 1),
+                };
+            }
+            Ok(Lookup::Unknown) => {
+                return NodeMsg::Error { message: format!("not sent: {to} is not connected (not in the registry)") };
+            }
+            Err(e) => return NodeMsg::Error { message: format!("not sent: {e}") },
+        },
+    };
+    let message = Direct { from: from.to_owned(), to: to.clone(), to_node, from_node: st.id(), data };
+    match st.config.broker.send_direct(message).await {
+        Ok(()) => NodeMsg::Routed {
+            to,
+            node: to_node.map(|n| n + 1),
+            via: if to_node.is_some() { Route::Registry } else { Route::EveryNode },
+        },
+        Err(e) => NodeMsg::Error { message: format!("not sent: {e}") },
+    }
+}
+
+/// Passes what the broker fanned out to this connection: a publication of a channel it
+/// subscribed to (when it is the next one), a direct message for its user.
+async fn pass_on(
+    socket: &mut WebSocket,
+    subs: &mut HashMap<String, Position>,
+    f: &Fanout,
+    node: usize,
+    user: Option<&str>,
+) -> Result<(), End> {
+    match f {
+        Fanout::Pub(d) => pass_on_pub(socket, subs, d).await,
+        Fanout::Direct(m) => {
+            let for_me = user == Some(m.to.as_str()) && m.to_node.is_none_or(|n| n == node);
+            if !for_me {
+                return Ok(());
+            }
+            let via = if m.to_node.is_some() { Route::Registry } else { Route::EveryNode };
+            let msg = NodeMsg::Direct {
+                from: m.from.clone(),
+                data: m.data.clone(),
+                from_node: m.from_node + 1,
+                to_node: node + 1,
+                via,
+            };
+            send(socket, &msg).await.map_err(|_| End::Drop)
+        }
+        Fanout::Lost(why) => Err(End::Close(TRY_AGAIN_LATER, format!("node {} {why}; recover elsewhere", node + 1))),
     }
 }
 
 /// Sends `d` to this connection when it subscribed to its channel and it is the next one.
-async fn pass_on(socket: &mut WebSocket, subs: &mut HashMap<String, Position>, d: &Delivery) -> Result<(), End> {
+async fn pass_on_pub(socket: &mut WebSocket, subs: &mut HashMap<String, Position>, d: &Delivery) -> Result<(), End> {
     let Some(position) = subs.get_mut(&d.channel) else { return Ok(()) };
     match position.arrive(&d.publication, &d.epoch) {
         Arrival::Deliver => send(socket, &pub_msg(d)).await.map_err(|_| End::Drop),
@@ -217,25 +376,25 @@ async fn send(socket: &mut WebSocket, m: &NodeMsg) -> Result<(), axum::Error> {
 /// Subscribes to `channel`. `live` is already receiving, so what is published while the
 /// history is read is in its queue: it is taken out and merged with the replay. Other
 /// channels' publications taken out with them are returned, to be passed on in order.
-fn subscribe(
-    broker: &MemoryBroker,
+async fn subscribe(
+    broker: &dyn Broker,
     channel: &str,
     recover: Option<StreamPosition>,
-    live: &mut broadcast::Receiver<Arc<Delivery>>,
-) -> Result<(NodeMsg, Position, Vec<Arc<Delivery>>), String> {
+    live: &mut broadcast::Receiver<Arc<Fanout>>,
+) -> Result<(NodeMsg, Position, Vec<Arc<Fanout>>), String> {
+    let unavailable = |e: crate::broker::BrokerError| format!("the broker could not answer ({e}); recover");
     let (from, recovery) = match &recover {
-        Some(at) => (at.clone(), Some(broker.recover(channel, at))),
-        None => (broker.position(channel), None),
+        Some(at) => (at.clone(), Some(broker.recover(channel, at).await.map_err(unavailable)?)),
+        None => (broker.position(channel).await.map_err(unavailable)?, None),
     };
     let top = recovery.as_ref().map_or_else(|| from.clone(), |r| r.top.clone());
     // Publications that reached this node's queue meanwhile, of this channel and epoch.
     let mut buffered = Vec::new();
     let mut others = Vec::new();
-    while let Ok(d) = live.try_recv() {
-        if d.channel == channel && d.epoch == top.epoch {
-            buffered.push(d.publication.clone());
-        } else {
-            others.push(d);
+    while let Ok(f) = live.try_recv() {
+        match &*f {
+            Fanout::Pub(d) if d.channel == channel && d.epoch == top.epoch => buffered.push(d.publication.clone()),
+            _ => others.push(f),
         }
     }
     let (recovered, why_not, publications, start) = match recovery.map(|r| r.result) {

@@ -7,6 +7,9 @@
 //! {"type":"subscribed","channel":"room","epoch":"kXbQmPzA","offset":57,"was_recovering":true,"recovered":true,"publications":[{"offset":42,"data":"…"}]}
 //! {"type":"pub","channel":"room","epoch":"kXbQmPzA","offset":58,"data":"…"}
 //! {"type":"publish","channel":"room","data":"…"}
+//! {"type":"direct","to":"user2","data":"…"}
+//! {"type":"routed","to":"user2","node":2,"via":"registry"}
+//! {"type":"direct","from":"user1","data":"…","from_node":1,"to_node":2,"via":"registry"}
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -36,6 +39,11 @@ pub enum ClientMsg {
         channel: String,
         data: String,
     },
+    /// A message for one user, wherever they are connected.
+    Direct {
+        to: String,
+        data: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,6 +70,39 @@ pub enum NodeMsg {
     Error {
         message: String,
     },
+    /// The first message of every connection: which node took it, for which user.
+    Welcome {
+        node: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user: Option<String>,
+    },
+    /// Where the node sent a direct message: to the node the registry named, or to every node.
+    Routed {
+        to: String,
+        /// The node the registry named (numbered from 1); `None` when every node was asked.
+        node: Option<usize>,
+        via: Route,
+    },
+    /// A direct message from another user.
+    Direct {
+        from: String,
+        data: String,
+        /// The nodes it crossed, numbered from 1.
+        from_node: usize,
+        to_node: usize,
+        via: Route,
+    },
+}
+
+/// How a direct message found its receiver's node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "kebab-case")]
+#[ts(export)]
+pub enum Route {
+    /// The connection registry named the node; only that node heard it.
+    Registry,
+    /// Without a registry: published to every node, and the one holding the user delivered it.
+    EveryNode,
 }
 
 impl ClientMsg {

@@ -151,18 +151,9 @@ impl ChannelStream {
     }
 
     fn replay(&self, from: &StreamPosition) -> Result<Vec<Publication>, NotRecovered> {
-        if from.epoch != self.epoch {
-            return Err(NotRecovered::EpochChanged { client: from.epoch.clone(), now: self.epoch.clone() });
-        }
-        if from.offset > self.top {
-            return Err(NotRecovered::AheadOfTop { client: from.offset, top: self.top });
-        }
-        let missed = self.top - from.offset;
+        let missed = replayable(from, &self.position(), self.limits.recovery_max)?;
         if missed == 0 {
             return Ok(Vec::new());
-        }
-        if missed > self.limits.recovery_max as u64 {
-            return Err(NotRecovered::TooMany { missed, limit: self.limits.recovery_max });
         }
         let first_missed = from.offset + 1;
         let oldest_kept = self.kept.front().map_or(self.top + 1, |p| p.offset);
@@ -171,6 +162,23 @@ impl ChannelStream {
         }
         Ok(self.kept.iter().filter(|p| p.offset >= first_missed).cloned().collect())
     }
+}
+
+/// How many publications a client at `from` missed of a stream at `top`, when a recovery may
+/// replay them (same epoch, not ahead of the top, no more than `recovery_max`); whether
+/// they are still kept is the history's to say. Every history backend asks this first.
+pub fn replayable(from: &StreamPosition, top: &StreamPosition, recovery_max: usize) -> Result<u64, NotRecovered> {
+    if from.epoch != top.epoch {
+        return Err(NotRecovered::EpochChanged { client: from.epoch.clone(), now: top.epoch.clone() });
+    }
+    if from.offset > top.offset {
+        return Err(NotRecovered::AheadOfTop { client: from.offset, top: top.offset });
+    }
+    let missed = top.offset - from.offset;
+    if missed > recovery_max as u64 {
+        return Err(NotRecovered::TooMany { missed, limit: recovery_max });
+    }
+    Ok(missed)
 }
 
 #[cfg(test)]

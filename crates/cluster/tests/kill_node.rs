@@ -1,29 +1,34 @@
-//! A real cluster on loopback: three nodes sharing the in-process broker, clients spread
-//! over them, a publisher, and a node killed in the middle of the stream.
+//! A real cluster on loopback: three nodes sharing a broker — the in-process one, and a real
+//! Redis started by the test — clients spread over them, a publisher, and a node killed in
+//! the middle of the stream.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rtclab_cluster::HistoryLimits;
+use rtclab_cluster::backend::{Backend, BackendSpec};
 use rtclab_cluster::backoff::Backoff;
-use rtclab_cluster::broker::MemoryBroker;
+use rtclab_cluster::broker::Broker;
 use rtclab_cluster::client::{self, ClientConfig, ClientLog};
 use rtclab_cluster::node::Node;
+use rtclab_cluster::redis_server::LocalRedis;
 use tokio::sync::watch;
 
 struct Cluster {
-    broker: MemoryBroker,
+    backend: Backend,
+    broker: Arc<dyn Broker>,
     nodes: Vec<Node>,
     logs: Vec<Arc<Mutex<ClientLog>>>,
     stop: watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
-async fn cluster(nodes: usize, clients: usize, limits: HistoryLimits, backoff: Backoff) -> Cluster {
-    let broker = MemoryBroker::new(limits, 1);
+async fn cluster(on: &BackendSpec, nodes: usize, clients: usize, limits: HistoryLimits, backoff: Backoff) -> Cluster {
+    let backend = on.start(limits, 1).await.unwrap();
+    let broker = backend.publisher();
     let mut started = Vec::new();
     for id in 0..nodes {
-        started.push(Node::start(id, broker.clone()).await.unwrap());
+        started.push(Node::start(backend.node_config(id, false).await.unwrap()).await.unwrap());
     }
     let addrs: Vec<_> = started.iter().map(|n| n.addr).collect();
     let (stop, stop_rx) = watch::channel(false);
@@ -42,7 +47,7 @@ async fn cluster(nodes: usize, clients: usize, limits: HistoryLimits, backoff: B
         tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
         logs.push(log);
     }
-    Cluster { broker, nodes: started, logs, stop, tasks }
+    Cluster { backend, broker, nodes: started, logs, stop, tasks }
 }
 
 impl Cluster {
@@ -73,6 +78,10 @@ impl Cluster {
         for t in self.tasks {
             let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
         }
+        for n in &self.nodes {
+            n.kill();
+        }
+        self.backend.finish().await;
         self.logs.iter().map(|l| l.lock().unwrap().clone()).collect()
     }
 }
@@ -83,11 +92,21 @@ fn quick_backoff() -> Backoff {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_client_of_a_killed_node_recovers_every_message_exactly_once_in_order() {
-    let c = cluster(3, 9, HistoryLimits::default(), quick_backoff()).await;
+    killed_node_clients_recover_everything(&BackendSpec::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_every_client_of_a_killed_node_recovers_every_message_exactly_once_in_order() {
+    let redis = LocalRedis::start().unwrap();
+    killed_node_clients_recover_everything(&BackendSpec::Redis { url: redis.url() }).await;
+}
+
+async fn killed_node_clients_recover_everything(on: &BackendSpec) {
+    let c = cluster(on, 3, 9, HistoryLimits::default(), quick_backoff()).await;
     c.all_subscribed().await;
     let total = 200u64;
     for i in 1..=total {
-        c.broker.publish("room", format!("m{i}"));
+        c.broker.publish("room", format!("m{i}")).await.unwrap();
         if i == 80 {
             c.nodes[0].kill();
         }
@@ -111,13 +130,23 @@ async fn every_client_of_a_killed_node_recovers_every_message_exactly_once_in_or
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_missed_more_than_the_history_is_told_not_recovered_and_never_gets_a_partial_replay() {
+    beyond_the_history_is_not_recovered(&BackendSpec::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_redis_a_client_that_missed_more_than_the_history_is_told_not_recovered() {
+    let redis = LocalRedis::start().unwrap();
+    beyond_the_history_is_not_recovered(&BackendSpec::Redis { url: redis.url() }).await;
+}
+
+async fn beyond_the_history_is_not_recovered(on: &BackendSpec) {
     // A history of 5, and a node that stays away long enough for 30 messages to pass.
     let limits = HistoryLimits { size: 5, ..HistoryLimits::default() };
     let slow = Backoff { base: Duration::from_millis(300), cap: Duration::from_millis(300), jitter: false };
-    let c = cluster(2, 2, limits, slow).await;
+    let c = cluster(on, 2, 2, limits, slow).await;
     c.all_subscribed().await;
     for i in 1..=40u64 {
-        c.broker.publish("room", format!("m{i}"));
+        c.broker.publish("room", format!("m{i}")).await.unwrap();
         if i == 10 {
             c.nodes[0].kill();
         }
@@ -127,12 +156,12 @@ async fn a_client_that_missed_more_than_the_history_is_told_not_recovered_and_ne
     let mut i = 40;
     while c.logs[0].lock().unwrap().not_recovered == 0 && i < 400 {
         i += 1;
-        c.broker.publish("room", format!("m{i}"));
+        c.broker.publish("room", format!("m{i}")).await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     for _ in 0..5 {
         i += 1;
-        c.broker.publish("room", format!("m{i}"));
+        c.broker.publish("room", format!("m{i}")).await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let logs = c.finish(i as usize).await;

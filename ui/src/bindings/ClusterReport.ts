@@ -31,4 +31,8 @@ reconnects_per_100ms: Array<number>, reconnect_peak_per_100ms: number,
 /**
  * Clients whose node was killed.
  */
-moved: number, };
+moved: number, 
+/**
+ * Where the broker and the history lived ("the in-process broker", "Redis at …").
+ */
+backend: string, };

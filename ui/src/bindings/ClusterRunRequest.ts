@@ -7,4 +7,9 @@ export type ClusterRunRequest = { nodes: number, clients: number, messages: numb
 /**
  * The node killed half-way, numbered from 1.
  */
-kill_node: number | null, history: number, jitter: boolean, seed: number, };
+kill_node: number | null, history: number, jitter: boolean, seed: number, 
+/**
+ * A Redis to use as the broker (`redis://host:port`, or `local` to start one for the run);
+ * `None`: the in-process broker.
+ */
+redis: string | null, };
