@@ -51,6 +51,21 @@ await browserE2E('cluster', async (page) => {
   await page.screenshot({ path: path.join(screenshots, 'cluster-round-robin.png') });
   await page.getByTestId('lb-mode').selectOption('sticky-cookie');
   await page.getByTestId('lb-run').click();
-  await page.locator('[data-testid="lb-result"][data-accepted="6"]').waitFor({ timeout: 30_000 });
+  await page.locator('[data-testid="lb-result"][data-mode="sticky-cookie"][data-accepted="6"]').waitFor({ timeout: 30_000 });
   check((await page.getByTestId('lb-trip').count()) === 6, 'one row per user');
+  const direct = page.getByTestId('lb-direct');
+  check((await direct.getAttribute('data-delivered')) === '6', `every direct message arrived (${await direct.textContent()})`);
+  check(/every node/.test((await direct.textContent()) ?? ''), 'without a registry, every node hears each direct message');
+
+  // The registry, on a real Redis the lab starts: any node takes any user, and each direct
+  // message goes to exactly the receiver's node.
+  await page.getByTestId('cluster-broker').selectOption('local');
+  await page.getByTestId('lb-mode').selectOption('registry');
+  await page.getByTestId('lb-run').click();
+  await page.locator('[data-testid="lb-result"][data-mode="registry"]').waitFor({ timeout: 30_000 });
+  check((await page.getByTestId('lb-result').getAttribute('data-accepted')) === '6', 'the registry accepts every session on any node');
+  check((await direct.getAttribute('data-delivered')) === '6', `every direct message arrived (${await direct.textContent()})`);
+  check(/Redis at redis:\/\/127\.0\.0\.1/.test((await direct.textContent()) ?? ''), `the state lived in Redis (${await direct.textContent()})`);
+  check((await page.getByTestId('lb-registry').locator('tbody tr').count()) === 6, 'the registry lists every connected user');
+  await page.screenshot({ path: path.join(screenshots, 'cluster-registry.png') });
 });

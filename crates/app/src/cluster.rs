@@ -52,7 +52,8 @@ pub fn start_lb_check(lab: &Lab, req: &SessionCheckRequest) -> Result<RunStatus,
     lab.begin_run(template)?;
     let (lab2, req) = (lab.clone(), req.clone());
     tokio::spawn(async move {
-        match check(req.mode, req.nodes, req.users, &rtclab_cluster::backend::BackendSpec::Memory).await {
+        let backend = rtclab_cluster::backend::BackendSpec::from_url(req.redis.as_deref());
+        match check(req.mode, req.nodes, req.users, &backend).await {
             Ok(result) => {
                 lab2.set_lb_check(result);
                 lab2.end_run(RunState::Finished, None);

@@ -38,6 +38,10 @@ pub struct SessionCheckRequest {
     pub mode: LbMode,
     pub nodes: usize,
     pub users: usize,
+    /// Where sessions, the registry and the broker live: a Redis URL, `local` (a redis-server
+    /// started for the check) or `None` (in-process).
+    #[serde(default)]
+    pub redis: Option<String>,
 }
 
 /// One direct message of the check.
@@ -234,7 +238,10 @@ async fn next_reply(ws: &mut Ws) -> Result<NodeMsg, String> {
 async fn connect_from(source: Ipv4Addr, to: SocketAddr) -> Result<TcpStream, String> {
     let sock = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     sock.bind(SocketAddr::new(IpAddr::V4(source), 0)).map_err(|e| format!("binding {source}: {e}"))?;
-    sock.connect(to).await.map_err(|e| format!("connecting to the load balancer: {e}"))
+    let s = sock.connect(to).await.map_err(|e| format!("connecting to the load balancer: {e}"))?;
+    // A message's time is the network's and the nodes', not Nagle's.
+    let _ = s.set_nodelay(true);
+    Ok(s)
 }
 
 /// `POST /login`, then the WebSocket with the session token and any cookie the balancer set.

@@ -4,4 +4,9 @@ import type { LbMode } from "./LbMode";
 /**
  * A check as the app asks for it.
  */
-export type SessionCheckRequest = { mode: LbMode, nodes: number, users: number, };
+export type SessionCheckRequest = { mode: LbMode, nodes: number, users: number, 
+/**
+ * Where sessions, the registry and the broker live: a Redis URL, `local` (a redis-server
+ * started for the check) or `None` (in-process).
+ */
+redis: string | null, };
