@@ -12,13 +12,21 @@
 //!   duplicate, which reveals a gap.
 //! - `backoff` — reconnect delays: exponential with full jitter, or without (the herd).
 //! - `protocol` — the JSON messages between a client and a node.
-//! - `broker` — the in-process broker: each channel's stream, fan-out to every node.
-//! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on;
-//!   killed abruptly on demand.
+//! - `broker` — the broker trait (history and pub/sub, one operation) and the in-process
+//!   broker: each channel's stream, fan-out to every node, direct messages.
+//! - `registry` — the connection registry trait (user → node, sessions, node heartbeats) and
+//!   its in-process table.
+//! - `redis_broker` — both on a real Redis (Lua scripts, Streams, Pub/Sub, a hash + heartbeat keys).
+//! - `redis_server` — a redis-server started on a free loopback port, and stopped.
+//! - `backend` — which broker and registry a run uses, and each node's handles on them.
+//! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on,
+//!   route direct messages; killed abruptly on demand.
 //! - `client` — a client that survives its node: backoff, another node, recovery.
-//! - `balancer` — the load balancer: round-robin, sticky by cookie, or by IP hash.
+//! - `balancer` — the load balancer: round-robin, sticky by cookie, by IP hash, or round-robin
+//!   in front of a registry.
 //! - `sessions` — the check that shows why: log in on one node, open the WebSocket through the
-//!   balancer, accepted only by the node that holds the session.
+//!   balancer (accepted only by a node that knows the session), send a direct message across
+//!   nodes.
 //! - `traced` — a run on the lab's trace: a tap per node, publications and deliveries linked.
 //! - `experiment` — one run of `rtc-lab cluster`: nodes, clients, a publisher, a kill, the report.
 //!

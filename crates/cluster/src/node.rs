@@ -4,8 +4,10 @@
 //! (see `stream`), merged with what arrived live while the history was read (see `merge`),
 //! or `recovered: false` and nothing.
 //!
-//! `POST /login?user=U` creates a session in this node's memory; `/ws?token=T` accepts only a
-//! session this node created (401 otherwise, saying so) — the state that breaks round-robin.
+//! `POST /login?user=U` creates a session in this node's memory (or in the registry, when the
+//! node has one); `/ws?token=T` accepts only a session it can find (401 otherwise, saying so)
+//! — the state that breaks round-robin. `{"type":"direct","to":U}` sends a message to user U
+//! wherever they are connected: to the node the registry names, or without one to every node.
 //!
 //! `kill` ends the node abruptly: every connection is dropped without a close frame, as when
 //! the process dies, and its clients must reconnect elsewhere.
