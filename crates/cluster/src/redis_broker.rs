@@ -37,41 +37,52 @@ use crate::stream::{HistoryLimits, NotRecovered, Publication, Recovery, StreamPo
 /// How long connecting to Redis may take before the run gives up (and says why).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-const PUBLISH: &str = r"
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if not epoch then
-  epoch = ARGV[4]
-  redis.call('HSET', KEYS[1], 'epoch', epoch, 'top', 0)
-end
-local top = redis.call('HINCRBY', KEYS[1], 'top', 1)
-local t = redis.call('TIME')
-local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], '*', 'o', top, 'd', ARGV[1])
-redis.call('XTRIM', KEYS[2], 'MINID', now_ms - tonumber(ARGV[3]))
-redis.call('PUBLISH', ARGV[5], cjson.encode({c = ARGV[6], e = epoch, o = top, d = ARGV[1]}))
-return {epoch, top}
-";
-
-/// The position, and when the client's epoch matches and it missed no more than the
-/// recovery limit, the newest `top - offset` entries — read in the same script, so no
-/// publication slips in between.
-const RECOVER: &str = r"
+/// The start of both stream scripts: the channel's epoch (created with the fresh one given when
+/// the meta hash is missing — a new stream, or a Redis that lost it), and the history trimmed
+/// to its age by Redis's own clock. KEYS[1] meta hash, KEYS[2] stream; ARGV[1] a fresh epoch,
+/// ARGV[2] the history's age limit in ms.
+macro_rules! stream_prelude {
+    () => {
+        r"
 local epoch = redis.call('HGET', KEYS[1], 'epoch')
 if not epoch then
   epoch = ARGV[1]
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'top', 0)
 end
-local top = tonumber(redis.call('HGET', KEYS[1], 'top'))
 local t = redis.call('TIME')
 local now_ms = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('XTRIM', KEYS[2], 'MINID', now_ms - tonumber(ARGV[5]))
+redis.call('XTRIM', KEYS[2], 'MINID', now_ms - tonumber(ARGV[2]))
+"
+    };
+}
+
+/// ARGV[3] data, ARGV[4] history size, ARGV[5] the Pub/Sub channel, ARGV[6] the channel's name.
+const PUBLISH: &str = concat!(
+    stream_prelude!(),
+    r"
+local top = redis.call('HINCRBY', KEYS[1], 'top', 1)
+redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[4], '*', 'o', top, 'd', ARGV[3])
+redis.call('PUBLISH', ARGV[5], cjson.encode({c = ARGV[6], e = epoch, o = top, d = ARGV[3]}))
+return {epoch, top}
+"
+);
+
+/// The position, and when the client's epoch matches and it missed no more than the
+/// recovery limit, the newest `top - offset` entries — read in the same script, so no
+/// publication slips in between. ARGV[3] the client's epoch, ARGV[4] its offset, ARGV[5] the
+/// recovery limit.
+const RECOVER: &str = concat!(
+    stream_prelude!(),
+    r"
+local top = tonumber(redis.call('HGET', KEYS[1], 'top'))
 local entries = {}
-local from = tonumber(ARGV[3])
-if ARGV[2] == epoch and from < top and top - from <= tonumber(ARGV[4]) then
+local from = tonumber(ARGV[4])
+if ARGV[3] == epoch and from < top and top - from <= tonumber(ARGV[5]) then
   entries = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', top - from)
 end
 return {epoch, top, entries}
-";
+"
+);
 
 const UNREGISTER: &str = r"
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then redis.call('HDEL', KEYS[1], ARGV[1]) end
@@ -323,10 +334,10 @@ impl Broker for RedisBroker {
             let reply: Vec<Value> = Script::new(PUBLISH)
                 .key(meta)
                 .key(stream)
+                .arg(self.fresh_epoch())
+                .arg(self.limits.ttl.as_millis() as u64)
                 .arg(&data)
                 .arg(self.limits.size)
-                .arg(self.limits.ttl.as_millis() as u64)
-                .arg(self.fresh_epoch())
                 .arg(format!("{}:pubs", self.prefix))
                 .arg(channel)
                 .invoke_async(&mut con)
@@ -356,10 +367,10 @@ impl Broker for RedisBroker {
                 .key(meta)
                 .key(stream)
                 .arg(self.fresh_epoch())
+                .arg(self.limits.ttl.as_millis() as u64)
                 .arg(&from.epoch)
                 .arg(from.offset)
                 .arg(self.limits.recovery_max)
-                .arg(self.limits.ttl.as_millis() as u64)
                 .invoke_async(&mut con)
                 .await
                 .map_err(|e| failed("recover", e))?;
