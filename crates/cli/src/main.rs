@@ -191,6 +191,10 @@ enum Command {
         /// `local` to start a redis-server on a free loopback port for the run.
         #[arg(long, value_name = "URL")]
         redis: Option<String>,
+        /// Run each node as its own process (killed with SIGKILL; its memory per connection
+        /// measured); needs --redis.
+        #[arg(long)]
+        processes: bool,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         #[arg(long)]
@@ -215,6 +219,38 @@ enum Command {
     Bench {
         #[command(subcommand)]
         which: BenchCmd,
+    },
+    /// A load generator of idle cluster subscribers (started by `bench cluster-connections`).
+    #[command(hide = true)]
+    ClusterLoad {
+        #[arg(long, value_delimiter = ',')]
+        nodes: Vec<std::net::SocketAddr>,
+        #[arg(long, value_delimiter = ',')]
+        sources: Vec<std::net::Ipv4Addr>,
+        #[arg(long)]
+        clients: usize,
+        #[arg(long)]
+        first_client: usize,
+        #[arg(long)]
+        messages: u64,
+        #[arg(long)]
+        wait_s: u64,
+    },
+    /// One cluster node as its own process (started by `cluster --processes`).
+    #[command(hide = true)]
+    ClusterNode {
+        #[arg(long)]
+        id: usize,
+        #[arg(long)]
+        redis: String,
+        #[arg(long)]
+        prefix: String,
+        #[arg(long)]
+        history: usize,
+        #[arg(long)]
+        registry: bool,
+        #[arg(long)]
+        default_buffers: bool,
     },
 }
 
@@ -247,6 +283,26 @@ enum BenchCmd {
     Nat {
         #[arg(long, default_value_t = 5)]
         runs: u32,
+    },
+    /// Many idle WebSocket clients on a cluster of node processes (on Redis), from several
+    /// load processes and 127.0.0.x addresses: memory per connection, time to connect, and
+    /// broadcast fan-out to every client.
+    ClusterConnections {
+        #[arg(long, default_value_t = 10_000)]
+        clients: usize,
+        #[arg(long, default_value_t = 3)]
+        nodes: usize,
+        /// Broadcasts timed (one every 500 ms).
+        #[arg(long, default_value_t = 10)]
+        messages: u64,
+        /// The Redis the nodes share (default: a redis-server started for the run).
+        #[arg(long, default_value = "local")]
+        redis: String,
+        /// Give the nodes tungstenite's default per-connection buffers (the baseline).
+        #[arg(long)]
+        default_buffers: bool,
+        #[arg(long)]
+        json: bool,
     },
     /// WebSocket echo round trip through the tap vs straight to the server.
     Tap {
@@ -370,7 +426,8 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Runtime::new() {
+    let rt = tokio::runtime::Runtime::new();
+    let rt = match rt {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -517,6 +574,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
             seed,
             json,
             redis,
+            processes,
             lb: None,
         } => {
             let request = rtclab_cluster::experiment::ClusterRunRequest {
@@ -530,7 +588,11 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 seed,
                 redis,
             };
-            let spec = request.spec().map_err(anyhow::Error::msg)?;
+            let mut spec = request.spec().map_err(anyhow::Error::msg)?;
+            if processes {
+                spec.processes = Some(std::env::current_exe()?);
+                spec.validate().map_err(anyhow::Error::msg)?;
+            }
             let report = rtclab_cluster::experiment::run(&spec).await.map_err(anyhow::Error::msg)?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&report)?);
@@ -549,6 +611,15 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::Bench { which } => run_bench(which).await,
+        Command::ClusterLoad { nodes, sources, clients, first_client, messages, wait_s } => {
+            let args = rtclab_cluster::load::LoadArgs { nodes, clients, first_client, sources, messages, wait_s };
+            rtclab_cluster::load::run_load(args, |line| println!("{line}")).await;
+            Ok(())
+        }
+        Command::ClusterNode { id, redis, prefix, history, registry, default_buffers } => {
+            let args = rtclab_cluster::process::NodeArgs { id, redis, prefix, history, registry, default_buffers };
+            rtclab_cluster::process::serve_node(args).await.map_err(anyhow::Error::msg)
+        }
         Command::Lessons { which } => lessons(which),
         Command::Serve { port, ui, lessons } => {
             let ui = rtclab_serve::UiSource::or_env(ui);
@@ -687,6 +758,50 @@ async fn run_bench(which: BenchCmd) -> Result<()> {
         eprintln!("note: this is a debug build; run `cargo run --release -p rtclab-cli -- bench …` for real figures");
     }
     match which {
+        BenchCmd::ClusterConnections { clients, nodes, messages, redis, default_buffers, json } => {
+            let bench = rtclab_cluster::connections::ConnectionBench {
+                nodes,
+                clients,
+                messages,
+                default_buffers,
+                backend: rtclab_cluster::backend::BackendSpec::from_url(Some(&redis)),
+            };
+            let program = std::env::current_exe()?;
+            let r = rtclab_cluster::connections::run(&program, &bench, &|p| eprintln!("{p}"))
+                .await
+                .map_err(anyhow::Error::msg)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                outln!(
+                    "{} clients on {} node processes, from {} load processes ({} source addresses): {} subscribed in {:.1} s, {} failed{}",
+                    r.clients,
+                    r.nodes,
+                    r.loaders,
+                    r.sources,
+                    r.subscribed,
+                    r.connect_s,
+                    r.failed,
+                    r.first_error.as_deref().map(|e| format!(" (first: {e})")).unwrap_or_default()
+                );
+                outln!(
+                    "node memory {} → {} KiB: {:.1} KiB per idle connection; busiest node holds {} open files",
+                    r.node_rss_before_kib,
+                    r.node_rss_after_kib,
+                    r.mem_per_conn_kib,
+                    r.max_node_fds
+                );
+                outln!(
+                    "{} broadcasts: {} of {} copies arrived; fan-out p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                    r.published,
+                    r.received,
+                    r.published * r.subscribed as u64,
+                    r.fanout_ms.p50,
+                    r.fanout_ms.p99,
+                    r.fanout_max_ms
+                );
+            }
+        }
         BenchCmd::Recorder { events, runs } => {
             let mut rates = Vec::new();
             for i in 0..runs {

@@ -102,7 +102,15 @@ impl Backend {
                     .map_err(|e| format!("node {}: {e}", id + 1))?,
             ),
         };
-        Ok(NodeConfig { id, broker, registry: registry.then(|| self.registry()) })
+        Ok(NodeConfig { id, broker, registry: registry.then(|| self.registry()), default_buffers: false })
+    }
+
+    /// The Redis URL and the run's key prefix, for nodes in other processes.
+    pub fn redis(&self) -> Option<(String, String)> {
+        match &self.shared {
+            Shared::Memory(..) => None,
+            Shared::Redis { url, prefix, .. } => Some((url.clone(), prefix.clone())),
+        }
     }
 
     /// What it is, for reports ("in-process" or the Redis URL).

@@ -12,11 +12,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::extract::ws::Utf8Bytes;
 use futures_util::future::BoxFuture;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
+
+use crate::protocol::NodeMsg;
 
 use crate::stream::{ChannelStream, HistoryLimits, Publication, Recovery, StreamPosition, new_epoch};
 
@@ -45,11 +48,25 @@ pub struct Direct {
 /// What a node hears from the broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Fanout {
-    Pub(Delivery),
+    /// A publication, and its `pub` message as sent to every subscriber — serialised once per
+    /// node, not once per connection (with thousands of subscribers that is most of the work).
+    Pub(Delivery, Utf8Bytes),
     Direct(Direct),
     /// The node lost its link to the broker: what was published meanwhile never reached it,
     /// so its subscribers must go and recover (the node closes them with 1013).
     Lost(String),
+}
+
+impl Fanout {
+    pub fn publication(d: Delivery) -> Fanout {
+        let m = NodeMsg::Pub {
+            channel: d.channel.clone(),
+            epoch: d.epoch.clone(),
+            offset: d.publication.offset,
+            data: d.publication.data.clone(),
+        };
+        Fanout::Pub(d, m.to_json().into())
+    }
 }
 
 /// The broker could not do what was asked (Redis unreachable, a script refused, …).
@@ -120,7 +137,7 @@ impl MemoryBroker {
         let stream = Self::stream(&mut state, channel, self.limits);
         let publication = stream.publish(data, now);
         let d = Delivery { channel: channel.to_owned(), epoch: stream.position().epoch, publication };
-        let _ = self.fanout.send(Arc::new(Fanout::Pub(d.clone())));
+        let _ = self.fanout.send(Arc::new(Fanout::publication(d.clone())));
         d
     }
 

@@ -14,6 +14,7 @@ use crate::backend::BackendSpec;
 use crate::backoff::Backoff;
 use crate::client::{self, ClientConfig, ClientLog};
 use crate::node::Node;
+use crate::process::{NodeArgs, NodeProcess};
 use crate::stream::HistoryLimits;
 use crate::traced::{ClientTrace, Publications, node_experiment};
 use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
@@ -46,6 +47,9 @@ pub struct ClusterSpec {
     pub seed: u64,
     /// Where the broker lives.
     pub backend: BackendSpec,
+    /// Run each node as its own process of this program (`rtc-lab`, which has the
+    /// `cluster-node` subcommand); needs Redis. `None`: nodes are tasks of this process.
+    pub processes: Option<std::path::PathBuf>,
 }
 
 impl Default for ClusterSpec {
@@ -60,6 +64,7 @@ impl Default for ClusterSpec {
             jitter: true,
             seed: 1,
             backend: BackendSpec::Memory,
+            processes: None,
         }
     }
 }
@@ -92,6 +97,9 @@ impl ClusterSpec {
         if !(1..=100_000).contains(&self.history) {
             return bad("history", "1 to 100000 publications".into(), self.history.to_string());
         }
+        if self.processes.is_some() && self.backend == BackendSpec::Memory {
+            return Err("--processes needs --redis: nodes in separate processes share the broker, the history and the registry through Redis (try --redis local)".into());
+        }
         if let Some(k) = self.kill_node {
             if self.nodes < 2 {
                 return Err(
@@ -122,7 +130,8 @@ pub struct Percentiles {
     pub p99: f64,
 }
 
-fn percentiles(mut v: Vec<f64>) -> Percentiles {
+/// The 50th and 99th percentiles of `v` (nearest rank).
+pub fn percentiles(mut v: Vec<f64>) -> Percentiles {
     if v.is_empty() {
         return Percentiles::default();
     }
@@ -157,8 +166,9 @@ pub struct ClusterReport {
     pub not_recovered: u64,
     #[ts(type = "number")]
     pub reconnects: u64,
-    /// Server memory per connection: not measurable here (clients and nodes share one
-    /// process); `null` until nodes run as their own processes.
+    /// The nodes' resident memory per connection, KiB: what their RSS grew by from before
+    /// the clients connected to when all had subscribed, over the connections. Only with
+    /// `--processes` (in one process, clients and nodes cannot be told apart): else `null`.
     pub mem_per_conn_kib: Option<f64>,
     /// Publish → live delivery, every client's copy (replayed ones excluded).
     pub fanout_ms: Percentiles,
@@ -251,6 +261,7 @@ impl ClusterRunRequest {
             jitter: self.jitter,
             seed: self.seed,
             backend: BackendSpec::from_url(self.redis.as_deref()),
+            processes: None,
         };
         spec.validate()?;
         Ok(spec)
@@ -282,9 +293,21 @@ pub async fn run_traced(
     let publisher = backend.publisher();
     let mut nodes = Vec::new();
     for id in 0..spec.nodes {
-        let config = backend.node_config(id, false).await?;
-        nodes.push(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?);
+        let node = match &spec.processes {
+            None => {
+                let config = backend.node_config(id, false).await?;
+                RunningNode::Task(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?)
+            }
+            Some(program) => {
+                let (redis, prefix) = backend.redis().ok_or("--processes needs --redis")?;
+                let args =
+                    NodeArgs { id, redis, prefix, history: spec.history, registry: false, default_buffers: false };
+                RunningNode::Process(NodeProcess::spawn(program, &args).await?)
+            }
+        };
+        nodes.push(node);
     }
+    let rss_before: Option<u64> = nodes.iter().map(RunningNode::rss_kib).sum();
     let directory = ClientDirectory::default();
     let publications = Publications::default();
     let experiments: Arc<[Arc<str>]> = (0..spec.nodes).map(|n| Arc::from(node_experiment(n))).collect();
@@ -293,15 +316,18 @@ pub async fn run_traced(
         for (n, node) in nodes.iter().enumerate() {
             let config = TapConfig {
                 experiment: experiments[n].clone(),
-                upstream: node.addr,
+                upstream: node.addr(),
                 recorder: recorder.clone(),
                 directory: directory.clone(),
             };
             taps.push(Tap::start(config).await.map_err(|e| format!("starting the tap of node {}: {e}", n + 1))?);
         }
     }
-    let addrs: Vec<_> =
-        if taps.is_empty() { nodes.iter().map(|n| n.addr).collect() } else { taps.iter().map(|t| t.addr()).collect() };
+    let addrs: Vec<_> = if taps.is_empty() {
+        nodes.iter().map(RunningNode::addr).collect()
+    } else {
+        taps.iter().map(|t| t.addr()).collect()
+    };
     let (stop, stop_rx) = watch::channel(false);
     let logs: Vec<Arc<Mutex<ClientLog>>> = (0..spec.clients).map(|_| Arc::default()).collect();
     let mut tasks = Vec::new();
@@ -332,9 +358,13 @@ pub async fn run_traced(
     .await;
     if subscribed.is_err() {
         let n = logs.iter().filter(|l| peek(l, |l| l.subscribed)).count();
-        stop_all(&stop, tasks, &nodes, taps, &backend).await;
+        stop_all(&stop, tasks, &mut nodes, taps, &backend).await;
         return Err(format!("only {n} of {} clients subscribed within 30 s", spec.clients));
     }
+    // Every client is connected, subscribed and idle: what did the nodes' memory grow by?
+    let rss_after: Option<u64> = nodes.iter().map(RunningNode::rss_kib).sum();
+    let mem_per_conn_kib =
+        rss_before.zip(rss_after).map(|(before, after)| after.saturating_sub(before) as f64 / spec.clients as f64);
 
     // Publishing on a fixed schedule; the kill half-way.
     let mut published_at = Vec::with_capacity(spec.messages as usize);
@@ -392,7 +422,7 @@ pub async fn run_traced(
         }
     }
     if let Some(why) = failed {
-        stop_all(&stop, tasks, &nodes, taps, &backend).await;
+        stop_all(&stop, tasks, &mut nodes, taps, &backend).await;
         return Err(why);
     }
     // Everyone caught up: every publication, or told "not recovered" and live again.
@@ -409,17 +439,50 @@ pub async fn run_traced(
         }
     })
     .await;
-    stop_all(&stop, tasks, &nodes, taps, &backend).await;
+    stop_all(&stop, tasks, &mut nodes, taps, &backend).await;
     let backend = backend.describe();
     let logs: Vec<ClientLog> = logs.iter().map(|l| peek(l, ClientLog::clone)).collect();
-    Ok(report(spec, &logs, &published_at, killed_at, backend))
+    let mut r = report(spec, &logs, &published_at, killed_at, backend);
+    r.mem_per_conn_kib = mem_per_conn_kib;
+    Ok(r)
+}
+
+/// A node of the run: a task of this process, or a process of its own.
+#[derive(Debug)]
+enum RunningNode {
+    Task(Node),
+    Process(NodeProcess),
+}
+
+impl RunningNode {
+    fn addr(&self) -> std::net::SocketAddr {
+        match self {
+            RunningNode::Task(n) => n.addr,
+            RunningNode::Process(p) => p.addr,
+        }
+    }
+
+    /// In-process: abort it; a process: SIGKILL.
+    fn kill(&mut self) {
+        match self {
+            RunningNode::Task(n) => n.kill(),
+            RunningNode::Process(p) => p.kill(),
+        }
+    }
+
+    fn rss_kib(&self) -> Option<u64> {
+        match self {
+            RunningNode::Task(_) => None,
+            RunningNode::Process(p) => p.rss_kib(),
+        }
+    }
 }
 
 /// Stops the clients, the nodes and the taps, and removes the run's state from the backend.
 async fn stop_all(
     stop: &watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    nodes: &[Node],
+    nodes: &mut [RunningNode],
     taps: Vec<Tap>,
     backend: &crate::backend::Backend,
 ) {
@@ -427,7 +490,7 @@ async fn stop_all(
     for t in tasks {
         let _ = tokio::time::timeout(Duration::from_secs(5), t).await;
     }
-    for n in nodes {
+    for n in nodes.iter_mut() {
         n.kill();
     }
     for t in taps {

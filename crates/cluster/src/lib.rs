@@ -19,6 +19,10 @@
 //! - `redis_broker` — both on a real Redis (Lua scripts, Streams, Pub/Sub, a hash + heartbeat keys).
 //! - `redis_server` — a redis-server started on a free loopback port, and stopped.
 //! - `backend` — which broker and registry a run uses, and each node's handles on them.
+//! - `connections` — the connection-count benchmark: node processes, load processes, memory per
+//!   connection, fan-out to everyone.
+//! - `load` — the load generator of connection benchmarks (`rtc-lab cluster-load`).
+//! - `process` — a node as its own OS process (`rtc-lab cluster-node`), its memory from `/proc`.
 //! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on,
 //!   route direct messages; killed abruptly on demand.
 //! - `client` — a client that survives its node: backoff, another node, recovery.
@@ -38,10 +42,13 @@ pub mod backoff;
 pub mod balancer;
 pub mod broker;
 pub mod client;
+pub mod connections;
 pub mod experiment;
+pub mod load;
 pub mod merge;
 pub mod node;
 pub mod position;
+pub mod process;
 pub mod protocol;
 pub mod redis_broker;
 pub mod redis_server;

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -55,6 +55,9 @@ pub struct NodeConfig {
     /// go to the one node holding their receiver; without, sessions are this node's own and
     /// direct messages go to every node.
     pub registry: Option<Arc<dyn Registry>>,
+    /// tungstenite's default per-connection buffers instead of the node's small ones (the
+    /// baseline of the memory-per-connection benchmark).
+    pub default_buffers: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -187,11 +190,12 @@ async fn ws(State(st): State<NodeState>, Query(q): Query<WsQuery>, ws: WebSocket
         },
         None => q.user.filter(|u| !u.is_empty()),
     };
-    ws.read_buffer_size(READ_BUFFER)
-        .write_buffer_size(0)
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| serve(st, socket, user))
+    let ws = if st.config.default_buffers {
+        ws
+    } else {
+        ws.read_buffer_size(READ_BUFFER).write_buffer_size(0).max_message_size(MAX_MESSAGE).max_frame_size(MAX_MESSAGE)
+    };
+    ws.on_upgrade(move |socket| serve(st, socket, user))
 }
 
 /// Why a connection ends.
@@ -328,7 +332,7 @@ async fn pass_on(
     user: Option<&str>,
 ) -> Result<(), End> {
     match f {
-        Fanout::Pub(d) => pass_on_pub(socket, subs, d).await,
+        Fanout::Pub(d, wire) => pass_on_pub(socket, subs, d, wire).await,
         Fanout::Direct(m) => {
             let for_me = user == Some(m.to.as_str()) && m.to_node.is_none_or(|n| n == node);
             if !for_me {
@@ -349,10 +353,15 @@ async fn pass_on(
 }
 
 /// Sends `d` to this connection when it subscribed to its channel and it is the next one.
-async fn pass_on_pub(socket: &mut WebSocket, subs: &mut HashMap<String, Position>, d: &Delivery) -> Result<(), End> {
+async fn pass_on_pub(
+    socket: &mut WebSocket,
+    subs: &mut HashMap<String, Position>,
+    d: &Delivery,
+    wire: &Utf8Bytes,
+) -> Result<(), End> {
     let Some(position) = subs.get_mut(&d.channel) else { return Ok(()) };
     match position.arrive(&d.publication, &d.epoch) {
-        Arrival::Deliver => send(socket, &pub_msg(d)).await.map_err(|_| End::Drop),
+        Arrival::Deliver => socket.send(Message::Text(wire.clone())).await.map_err(|_| End::Drop),
         Arrival::Duplicate => Ok(()),
         Arrival::Gap { expected, got } => {
             Err(End::Close(INSUFFICIENT_STATE, format!("missed {expected}..{got}; recover")))
@@ -365,15 +374,6 @@ async fn pass_on_pub(socket: &mut WebSocket, subs: &mut HashMap<String, Position
 pub(crate) async fn until_true(flag: &mut watch::Receiver<bool>) {
     if flag.wait_for(|v| *v).await.is_err() {
         std::future::pending::<()>().await;
-    }
-}
-
-fn pub_msg(d: &Delivery) -> NodeMsg {
-    NodeMsg::Pub {
-        channel: d.channel.clone(),
-        epoch: d.epoch.clone(),
-        offset: d.publication.offset,
-        data: d.publication.data.clone(),
     }
 }
 
@@ -401,7 +401,7 @@ async fn subscribe(
     let mut others = Vec::new();
     while let Ok(f) = live.try_recv() {
         match &*f {
-            Fanout::Pub(d) if d.channel == channel && d.epoch == top.epoch => buffered.push(d.publication.clone()),
+            Fanout::Pub(d, _) if d.channel == channel && d.epoch == top.epoch => buffered.push(d.publication.clone()),
             _ => others.push(f),
         }
     }

@@ -273,7 +273,7 @@ fn decode(topic: &str, topics: &[String], payload: &str) -> Option<Fanout> {
     if topic == topics[0] {
         let w: WirePub = serde_json::from_str(payload).ok()?;
         let publication = Publication { offset: w.o, data: w.d, at: Duration::ZERO };
-        Some(Fanout::Pub(Delivery { channel: w.c, epoch: w.e, publication }))
+        Some(Fanout::publication(Delivery { channel: w.c, epoch: w.e, publication }))
     } else {
         serde_json::from_str(payload).ok().map(Fanout::Direct)
     }

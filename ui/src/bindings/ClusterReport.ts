@@ -12,8 +12,9 @@ export type ClusterReport = { nodes: number,
  */
 killed_node: number | null, clients: number, published: number, delivered: number, lost: number, duplicates: number, out_of_order: number, recovered: number, not_recovered: number, reconnects: number, 
 /**
- * Server memory per connection: not measurable here (clients and nodes share one
- * process); `null` until nodes run as their own processes.
+ * The nodes' resident memory per connection, KiB: what their RSS grew by from before
+ * the clients connected to when all had subscribed, over the connections. Only with
+ * `--processes` (in one process, clients and nodes cannot be told apart): else `null`.
  */
 mem_per_conn_kib: number | null, 
 /**
