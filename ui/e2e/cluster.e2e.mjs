@@ -1,6 +1,7 @@
 // The scaling lab end-to-end, as a learner uses it: run a cluster, kill a node half-way, read
 // what its clients recovered; run it again without jitter and see them all come back at once;
-// then follow one delivery on the timeline back to the frame and the publication.
+// then follow one delivery on the timeline back to the frame and the publication; then the
+// load balancer's modes, and one direct message across nodes on the timeline.
 import path from 'node:path';
 import { browserE2E, check, screenshots } from './lib.mjs';
 
@@ -68,4 +69,19 @@ await browserE2E('cluster', async (page) => {
   check(/Redis at redis:\/\/127\.0\.0\.1/.test((await direct.textContent()) ?? ''), `the state lived in Redis (${await direct.textContent()})`);
   check((await page.getByTestId('lb-registry').locator('tbody tr').count()) === 6, 'the registry lists every connected user');
   await page.screenshot({ path: path.join(screenshots, 'cluster-registry.png') });
+
+  // One direct message on the timeline: user A's send on its node, the broker hop to the node
+  // the registry named, that node's frame, B's delivery.
+  await page.getByTestId('tab-timeline').click();
+  await page.getByTestId('filter-kind').selectOption('message_delivered');
+  await page.getByTestId('event-row').first().click();
+  const way = page.getByTestId('inspector-message-path').first();
+  const step = async (id) => (await way.getByTestId(id).textContent()) ?? '';
+  const [origin, brokerHop, carrier] = [await step('inspector-path-origin'), await step('inspector-path-publish'), await step('inspector-path-carrier')];
+  const nodeOf = (text) => /\((node \d+),/.exec(text)?.[1];
+  check(/published/.test(origin) && nodeOf(origin) !== undefined, `it starts with the sender's send on its node (${origin})`);
+  check(/\(broker,/.test(brokerHop), `then the broker (${brokerHop})`);
+  check(carrier.includes('WS frame') && nodeOf(carrier) !== undefined, `then the receiver's node's frame (${carrier})`);
+  await way.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'cluster-direct-path.png') });
 });

@@ -3,7 +3,7 @@
 //! lab itself is `rtclab-cluster`). The report arrives on the status when the run ends.
 
 use rtclab_cluster::experiment::{ClusterRunRequest, run_traced};
-use rtclab_cluster::sessions::{SessionCheckRequest, check};
+use rtclab_cluster::sessions::{SessionCheckRequest, check_traced};
 
 use crate::LabError;
 use crate::api::{RunState, RunStatus};
@@ -39,7 +39,8 @@ pub fn start(lab: &Lab, req: &ClusterRunRequest) -> Result<RunStatus, LabError> 
     Ok(lab.status())
 }
 
-/// Starts a load-balancer check in the background; its result arrives on the status (`lb_check`).
+/// Starts a load-balancer check in the background; its result arrives on the status
+/// (`lb_check`), its requests, frames and direct messages on the trace.
 pub fn start_lb_check(lab: &Lab, req: &SessionCheckRequest) -> Result<RunStatus, LabError> {
     // Checked before the run slot is taken, so a bad request changes nothing.
     rtclab_cluster::sessions::validate(req.nodes, req.users).map_err(LabError::BadRequest)?;
@@ -49,11 +50,11 @@ pub fn start_lb_check(lab: &Lab, req: &SessionCheckRequest) -> Result<RunStatus,
         phase: format!("{} users through the {} load balancer", req.users, req.mode.name()),
         ..crate::service::idle_status()
     };
-    lab.begin_run(template)?;
+    let (_, _, recorder) = lab.begin_run(template)?;
     let (lab2, req) = (lab.clone(), req.clone());
     tokio::spawn(async move {
         let backend = rtclab_cluster::backend::BackendSpec::from_url(req.redis.as_deref());
-        match check(req.mode, req.nodes, req.users, &backend).await {
+        match check_traced(req.mode, req.nodes, req.users, &backend, Some(&recorder)).await {
             Ok(result) => {
                 lab2.set_lb_check(result);
                 lab2.end_run(RunState::Finished, None);

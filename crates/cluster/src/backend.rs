@@ -102,7 +102,7 @@ impl Backend {
                     .map_err(|e| format!("node {}: {e}", id + 1))?,
             ),
         };
-        Ok(NodeConfig { id, broker, registry: registry.then(|| self.registry()), default_buffers: false })
+        Ok(NodeConfig { id, broker, registry: registry.then(|| self.registry()), default_buffers: false, trace: None })
     }
 
     /// The Redis URL and the run's key prefix, for nodes in other processes.

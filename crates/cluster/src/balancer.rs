@@ -20,8 +20,9 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 
+use rtclab_wire::tap::ClientDirectory;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 
 /// Largest request or response head the balancer reads before it must choose.
@@ -87,13 +88,25 @@ struct Shared {
     mode: LbMode,
     upstreams: Upstreams,
     next: AtomicUsize,
+    /// With taps behind the balancer: who each onward connection is for.
+    directory: Option<ClientDirectory>,
 }
 
 impl Balancer {
     pub async fn start(mode: LbMode, upstreams: Upstreams) -> std::io::Result<Balancer> {
+        Self::start_named(mode, upstreams, None).await
+    }
+
+    /// A balancer in front of taps: each onward connection is named after its client in
+    /// `directory`, so the taps put the client's bytes under its name.
+    pub async fn start_named(
+        mode: LbMode,
+        upstreams: Upstreams,
+        directory: Option<ClientDirectory>,
+    ) -> std::io::Result<Balancer> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let shared = Arc::new(Shared { mode, upstreams, next: AtomicUsize::new(0) });
+        let shared = Arc::new(Shared { mode, upstreams, next: AtomicUsize::new(0), directory });
         let task = tokio::spawn(async move {
             while let Ok((client, peer)) = listener.accept().await {
                 let shared = shared.clone();
@@ -194,7 +207,12 @@ async fn proxy(mut client: TcpStream, peer: SocketAddr, shared: &Shared) -> std:
         client.write_all(reply.as_bytes()).await?;
         return Ok(());
     };
-    let mut upstream = TcpStream::connect(addr).await?;
+    let sock = TcpSocket::new_v4()?;
+    sock.bind(SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), 0))?;
+    if let Some(d) = &shared.directory {
+        d.alias(peer, sock.local_addr()?);
+    }
+    let mut upstream = sock.connect(addr).await?;
     let _ = upstream.set_nodelay(true);
     upstream.write_all(&head).await?;
     if pin {

@@ -43,6 +43,9 @@ pub struct Direct {
     pub to_node: Option<usize>,
     pub from_node: usize,
     pub data: String,
+    /// The sender's id for it, if it gave one.
+    #[serde(default)]
+    pub id: Option<u64>,
 }
 
 /// What a node hears from the broker.

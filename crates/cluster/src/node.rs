@@ -58,6 +58,8 @@ pub struct NodeConfig {
     /// tungstenite's default per-connection buffers instead of the node's small ones (the
     /// baseline of the memory-per-connection benchmark).
     pub default_buffers: bool,
+    /// Put the broker hop of each direct message (with an id) on the lab's trace.
+    pub trace: Option<crate::traced::DirectTrace>,
 }
 
 #[derive(Debug, Clone)]
@@ -283,11 +285,11 @@ async fn on_client_msg(
             Ok(_) => return Ok(()),
             Err(e) => NodeMsg::Error { message: format!("not published: {e}") },
         },
-        Ok(ClientMsg::Direct { to, data }) => match user {
+        Ok(ClientMsg::Direct { to, data, id }) => match user {
             None => NodeMsg::Error {
                 message: "a direct message needs a sender: connect with ?user=NAME or a session token".into(),
             },
-            Some(from) => route_direct(st, from, to, data).await,
+            Some(from) => route_direct(st, from, to, data, id).await,
         },
         Err(message) => NodeMsg::Error { message },
     };
@@ -295,7 +297,7 @@ async fn on_client_msg(
 }
 
 /// Sends a direct message towards its receiver's node; the answer tells the sender where it went.
-async fn route_direct(st: &NodeState, from: &str, to: String, data: String) -> NodeMsg {
+async fn route_direct(st: &NodeState, from: &str, to: String, data: String, id: Option<u64>) -> NodeMsg {
     let to_node = match &st.config.registry {
         None => None,
         Some(r) => match r.lookup(&to).await {
@@ -311,7 +313,10 @@ async fn route_direct(st: &NodeState, from: &str, to: String, data: String) -> N
             Err(e) => return NodeMsg::Error { message: format!("not sent: {e}") },
         },
     };
-    let message = Direct { from: from.to_owned(), to: to.clone(), to_node, from_node: st.id(), data };
+    let message = Direct { from: from.to_owned(), to: to.clone(), to_node, from_node: st.id(), data, id };
+    if let (Some(t), Some(id)) = (&st.config.trace, id) {
+        t.routed(id, &message);
+    }
     match st.config.broker.send_direct(message).await {
         Ok(()) => NodeMsg::Routed {
             to,
@@ -342,6 +347,7 @@ async fn pass_on(
             let msg = NodeMsg::Direct {
                 from: m.from.clone(),
                 data: m.data.clone(),
+                id: m.id,
                 from_node: m.from_node + 1,
                 to_node: node + 1,
                 via,

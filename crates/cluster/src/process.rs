@@ -79,9 +79,10 @@ pub async fn serve_node(args: NodeArgs) -> Result<(), String> {
         }
         false => None,
     };
-    let node = Node::start(NodeConfig { id: args.id, broker, registry, default_buffers: args.default_buffers })
-        .await
-        .map_err(|e| format!("node {}: cannot listen: {e}", args.id + 1))?;
+    let node =
+        Node::start(NodeConfig { id: args.id, broker, registry, default_buffers: args.default_buffers, trace: None })
+            .await
+            .map_err(|e| format!("node {}: cannot listen: {e}", args.id + 1))?;
     println!("{}", serde_json::to_string(&Ready { addr: node.addr }).expect("serialises"));
     // Until the parent goes away.
     let mut sink = [0u8; 64];

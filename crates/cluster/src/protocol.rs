@@ -39,10 +39,13 @@ pub enum ClientMsg {
         channel: String,
         data: String,
     },
-    /// A message for one user, wherever they are connected.
+    /// A message for one user, wherever they are connected; `id` (the sender's) comes back
+    /// with it.
     Direct {
         to: String,
         data: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
     },
 }
 
@@ -87,6 +90,8 @@ pub enum NodeMsg {
     Direct {
         from: String,
         data: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u64>,
         /// The nodes it crossed, numbered from 1.
         from_node: usize,
         to_node: usize,

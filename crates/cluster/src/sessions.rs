@@ -25,6 +25,10 @@ use crate::node::Node;
 use crate::protocol::{ClientMsg, NodeMsg, Route};
 use crate::registry::RegistryEntry;
 use crate::stream::HistoryLimits;
+use crate::traced::{DirectTrace, node_experiment};
+use rtclab_trace::{Actor, Recorder};
+use rtclab_wire::carriers::{CarrierKind, CarrierQueue};
+use rtclab_wire::tap::{ClientDirectory, Tap, TapConfig};
 
 /// Most users a check runs (each its own source address, 127.0.0.2 and up).
 pub const MAX_USERS: usize = 200;
@@ -110,31 +114,80 @@ pub fn validate(nodes: usize, users: usize) -> Result<(), String> {
 
 type Ws = WebSocketStream<TcpStream>;
 
+/// A user's open WebSocket, and (on a traced check) the queue of frames that carried its messages.
+struct UserConn {
+    ws: Ws,
+    carriers: Option<CarrierQueue>,
+}
+
+/// What a traced check records with: the taps name each user's connections in `directory`.
+struct Tracing {
+    directory: ClientDirectory,
+    direct: DirectTrace,
+}
+
 /// Runs the check for `mode` with `users` users over `nodes` nodes, the shared state in `backend`.
 pub async fn check(mode: LbMode, nodes: usize, users: usize, backend: &BackendSpec) -> Result<SessionCheck, String> {
+    check_traced(mode, nodes, users, backend, None).await
+}
+
+/// The check; with a recorder, a tap in front of every node puts every request and frame on
+/// the trace (experiments `node N`), and each direct message's way — the sender's publish,
+/// the broker hop, the frame that brought it, the delivery — as linked events.
+pub async fn check_traced(
+    mode: LbMode,
+    nodes: usize,
+    users: usize,
+    backend: &BackendSpec,
+    recorder: Option<&Recorder>,
+) -> Result<SessionCheck, String> {
     validate(nodes, users)?;
     let backend = backend.start(HistoryLimits::default(), 1).await?;
+    let tracing =
+        recorder.map(|r| Tracing { directory: ClientDirectory::default(), direct: DirectTrace::new(r.clone()) });
     let mut started = Vec::new();
     for id in 0..nodes {
-        let config = backend.node_config(id, mode.uses_registry()).await?;
+        let mut config = backend.node_config(id, mode.uses_registry()).await?;
+        config.trace = tracing.as_ref().map(|t| t.direct.clone());
         started.push(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?);
     }
-    let upstreams = Arc::new(RwLock::new(started.iter().map(|n| Some(n.addr)).collect()));
-    let lb = Balancer::start(mode, upstreams).await.map_err(|e| format!("starting the load balancer: {e}"))?;
+    let mut taps = Vec::new();
+    if let (Some(recorder), Some(t)) = (recorder, &tracing) {
+        for n in &started {
+            let config = TapConfig {
+                experiment: Arc::from(node_experiment(n.id)),
+                upstream: n.addr,
+                recorder: recorder.clone(),
+                directory: t.directory.clone(),
+            };
+            taps.push(Tap::start(config).await.map_err(|e| format!("starting the tap of node {}: {e}", n.id + 1))?);
+        }
+    }
+    let behind: Vec<Option<SocketAddr>> = if taps.is_empty() {
+        started.iter().map(|n| Some(n.addr)).collect()
+    } else {
+        taps.iter().map(|t| Some(t.addr())).collect()
+    };
+    let lb = Balancer::start_named(mode, Arc::new(RwLock::new(behind)), tracing.as_ref().map(|t| t.directory.clone()))
+        .await
+        .map_err(|e| format!("starting the load balancer: {e}"))?;
     let mut trips = Vec::new();
-    let mut sockets: Vec<Option<Ws>> = Vec::new();
+    let mut conns: Vec<Option<UserConn>> = Vec::new();
     for u in 0..users {
         let user = format!("user{}", u + 1);
         let source = Ipv4Addr::new(127, 0, 0, 2 + u as u8);
-        let (trip, ws) = trip(lb.addr, &user, source).await?;
+        let (trip, conn) = trip(lb.addr, &user, source, u as u32, tracing.as_ref()).await?;
         trips.push(trip);
-        sockets.push(ws);
+        conns.push(conn);
     }
     let registry =
         if mode.uses_registry() { backend.registry().entries().await.map_err(|e| e.to_string())? } else { Vec::new() };
-    send_directs(&mut trips, &mut sockets).await;
+    send_directs(&mut trips, &mut conns, tracing.as_ref().map(|t| &t.direct)).await;
     for n in &started {
         n.kill();
+    }
+    for t in taps {
+        t.shutdown(Duration::from_secs(2)).await;
     }
     backend.finish().await;
     let accepted = trips.iter().filter(|t| t.accepted).count();
@@ -157,22 +210,26 @@ pub async fn check(mode: LbMode, nodes: usize, users: usize, backend: &BackendSp
 }
 
 /// Every accepted user sends one direct message to the next accepted user, one at a time.
-async fn send_directs(trips: &mut [UserTrip], sockets: &mut [Option<Ws>]) {
-    let accepted: Vec<usize> = (0..trips.len()).filter(|&i| sockets[i].is_some()).collect();
+async fn send_directs(trips: &mut [UserTrip], conns: &mut [Option<UserConn>], trace: Option<&DirectTrace>) {
+    let accepted: Vec<usize> = (0..trips.len()).filter(|&i| conns[i].is_some()).collect();
     if accepted.len() < 2 {
         return;
     }
     for (k, &from) in accepted.iter().enumerate() {
         let to = accepted[(k + 1) % accepted.len()];
+        let id = k as u64 + 1;
         let to_user = trips[to].user.clone();
         let to_node = trips[to].ws_node.unwrap_or(0);
         let data = format!("hello from {}", trips[from].user);
+        if let (Some(t), Some(n)) = (trace, trips[from].ws_node) {
+            t.sent(n - 1, from as u32, id, data.len());
+        }
         let sent = Instant::now();
         let answer = {
-            let ws = sockets[from].as_mut().expect("accepted users keep their socket");
-            let m = ClientMsg::Direct { to: to_user.clone(), data: data.clone() };
-            match ws.send(Message::Text(m.to_json().into())).await {
-                Ok(()) => next_reply(ws).await,
+            let conn = conns[from].as_mut().expect("accepted users keep their socket");
+            let m = ClientMsg::Direct { to: to_user.clone(), data: data.clone(), id: Some(id) };
+            match conn.ws.send(Message::Text(m.to_json().into())).await {
+                Ok(()) => next_reply(conn).await.map(|(m, _)| m),
                 Err(e) => Err(format!("could not send: {e}")),
             }
         };
@@ -187,11 +244,16 @@ async fn send_directs(trips: &mut [UserTrip], sockets: &mut [Option<Ws>]) {
         };
         let arrived = match via {
             Some(_) => {
-                let ws = sockets[to].as_mut().expect("accepted users keep their socket");
+                let conn = conns[to].as_mut().expect("accepted users keep their socket");
                 tokio::time::timeout(DIRECT_WAIT, async {
                     loop {
-                        match next_reply(ws).await {
-                            Ok(NodeMsg::Direct { data: got, .. }) if got == data => return true,
+                        match next_reply(conn).await {
+                            Ok((NodeMsg::Direct { id: Some(got), .. }, carrier)) if got == id => {
+                                if let Some(t) = trace {
+                                    t.delivered(to_node - 1, to as u32, id, carrier);
+                                }
+                                return true;
+                            }
                             Ok(_) => continue,
                             Err(_) => return false,
                         }
@@ -216,17 +278,20 @@ async fn send_directs(trips: &mut [UserTrip], sockets: &mut [Option<Ws>]) {
             answer,
         });
     }
-    for ws in sockets.iter_mut().flatten() {
-        let _ = ws.close(None).await;
+    for conn in conns.iter_mut().flatten() {
+        let _ = conn.ws.close(None).await;
     }
 }
 
-/// The next message a node sent on `ws`.
-async fn next_reply(ws: &mut Ws) -> Result<NodeMsg, String> {
+/// The next message a node sent, and the frame that carried it (on a traced check).
+async fn next_reply(conn: &mut UserConn) -> Result<(NodeMsg, Option<u64>), String> {
     loop {
-        match ws.next().await {
+        match conn.ws.next().await {
             Some(Ok(Message::Text(t))) => {
-                return serde_json::from_str(&t).map_err(|e| format!("a node sent something that is not JSON: {e}"));
+                // Stay in step with the tap's queue: one carrier per text message.
+                let carrier = conn.carriers.as_ref().and_then(|q| q.take(CarrierKind::WsMessage));
+                let m = serde_json::from_str(&t).map_err(|e| format!("a node sent something that is not JSON: {e}"))?;
+                return Ok((m, carrier));
             }
             Some(Ok(_)) => continue,
             Some(Err(e)) => return Err(e.to_string()),
@@ -235,18 +300,32 @@ async fn next_reply(ws: &mut Ws) -> Result<NodeMsg, String> {
     }
 }
 
-async fn connect_from(source: Ipv4Addr, to: SocketAddr) -> Result<TcpStream, String> {
+/// Connects from `source`; on a traced check, names the connection client `client` first.
+async fn connect_from(
+    source: Ipv4Addr,
+    to: SocketAddr,
+    client: u32,
+    tracing: Option<&Tracing>,
+) -> Result<(TcpStream, Option<CarrierQueue>), String> {
     let sock = TcpSocket::new_v4().map_err(|e| e.to_string())?;
     sock.bind(SocketAddr::new(IpAddr::V4(source), 0)).map_err(|e| format!("binding {source}: {e}"))?;
+    let local = sock.local_addr().map_err(|e| e.to_string())?;
+    let carriers = tracing.map(|t| t.directory.register(local, Actor::Client(client)));
     let s = sock.connect(to).await.map_err(|e| format!("connecting to the load balancer: {e}"))?;
     // A message's time is the network's and the nodes', not Nagle's.
     let _ = s.set_nodelay(true);
-    Ok(s)
+    Ok((s, carriers))
 }
 
 /// `POST /login`, then the WebSocket with the session token and any cookie the balancer set.
-async fn trip(lb: SocketAddr, user: &str, source: Ipv4Addr) -> Result<(UserTrip, Option<Ws>), String> {
-    let mut s = connect_from(source, lb).await?;
+async fn trip(
+    lb: SocketAddr,
+    user: &str,
+    source: Ipv4Addr,
+    client: u32,
+    tracing: Option<&Tracing>,
+) -> Result<(UserTrip, Option<UserConn>), String> {
+    let (mut s, _) = connect_from(source, lb, client, tracing).await?;
     let req =
         format!("POST /login?user={user} HTTP/1.1\r\nHost: {lb}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
     s.write_all(req.as_bytes()).await.map_err(|e| e.to_string())?;
@@ -263,19 +342,22 @@ async fn trip(lb: SocketAddr, user: &str, source: Ipv4Addr) -> Result<(UserTrip,
     let token = login["token"].as_str().ok_or("the login answer has no token")?.to_owned();
     let login_node = login["node"].as_u64().unwrap_or(0) as usize;
 
-    let stream = connect_from(source, lb).await?;
+    let (stream, carriers) = connect_from(source, lb, client, tracing).await?;
     let mut request = format!("ws://{lb}/ws?token={token}").into_client_request().map_err(|e| e.to_string())?;
     if let Some(c) = &cookie {
         request
             .headers_mut()
             .insert("cookie", c.parse().map_err(|_| "a cookie the balancer set is not a header value")?);
     }
-    let (ws, ws_node, answer) = match tokio_tungstenite::client_async(request, stream).await {
-        Ok((mut ws, _)) => match next_reply(&mut ws).await {
-            Ok(NodeMsg::Welcome { node, .. }) => (Some(ws), Some(node), format!("accepted by node {node}")),
-            Ok(other) => (None, None, format!("accepted, but the node began with {}", other.to_json())),
-            Err(e) => (None, None, format!("accepted, then {e}")),
-        },
+    let (conn, ws_node, answer) = match tokio_tungstenite::client_async(request, stream).await {
+        Ok((ws, _)) => {
+            let mut conn = UserConn { ws, carriers };
+            match next_reply(&mut conn).await {
+                Ok((NodeMsg::Welcome { node, .. }, _)) => (Some(conn), Some(node), format!("accepted by node {node}")),
+                Ok((other, _)) => (None, None, format!("accepted, but the node began with {}", other.to_json())),
+                Err(e) => (None, None, format!("accepted, then {e}")),
+            }
+        }
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
             let body = resp.body().as_ref().map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
             (None, None, format!("{}: {body}", resp.status()))
@@ -286,10 +368,10 @@ async fn trip(lb: SocketAddr, user: &str, source: Ipv4Addr) -> Result<(UserTrip,
         user: user.to_owned(),
         source: source.to_string(),
         login_node,
-        accepted: ws.is_some(),
+        accepted: conn.is_some(),
         ws_node,
         answer,
         direct: None,
     };
-    Ok((trip, ws))
+    Ok((trip, conn))
 }

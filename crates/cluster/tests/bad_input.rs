@@ -29,10 +29,15 @@ async fn send(ws: &mut Ws, text: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_and_forged_offsets_are_answered_and_the_node_serves_on() {
     let broker = MemoryBroker::new(HistoryLimits::default(), 1);
-    let node =
-        Node::start(NodeConfig { id: 0, broker: Arc::new(broker.clone()), registry: None, default_buffers: false })
-            .await
-            .unwrap();
+    let node = Node::start(NodeConfig {
+        id: 0,
+        broker: Arc::new(broker.clone()),
+        registry: None,
+        default_buffers: false,
+        trace: None,
+    })
+    .await
+    .unwrap();
     let url = format!("ws://{}/ws", node.addr);
     let (mut bad, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     assert!(matches!(next(&mut bad).await, NodeMsg::Welcome { node: 1, user: None }));

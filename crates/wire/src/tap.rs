@@ -50,6 +50,16 @@ impl ClientDirectory {
         self.lock().get(&addr).map_or((Actor::External, None), |(actor, q)| (*actor, Some(q.clone())))
     }
 
+    /// Makes `to` — a proxy's own connection onward, opened for the client behind `from` —
+    /// resolve to that client and its queue, so a tap behind the proxy still knows whose
+    /// bytes it sees. Register `to` before connecting from it.
+    pub fn alias(&self, from: SocketAddr, to: SocketAddr) {
+        let mut map = self.lock();
+        if let Some(entry) = map.get(&from).cloned() {
+            map.insert(to, entry);
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, (Actor, CarrierQueue)>> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }

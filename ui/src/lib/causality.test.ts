@@ -29,12 +29,24 @@ describe('cause and effect', () => {
     expect(relatedSeqs(store, 4)).toEqual(new Set([3, 0]));
     const [path] = messagePathsOf(store, store.get(4)!);
     expect([path?.publish?.seq, path?.carrier?.seq, path?.delivery.seq]).toEqual([0, 3, 4]);
+    expect(path?.origin).toBeNull(); // a broadcast's publish has no cause of its own
     expect(messagePathsOf(store, store.get(0)!).map((p) => [p.carrier?.seq, p.delivery.seq])).toEqual([
       [3, 4],
       [7, 8],
     ]);
     expect(messagePathsOf(store, store.get(7)!).map((p) => p.publishSeq)).toEqual([0]);
     expect(messagePathsOf(store, store.get(2)!)).toEqual([]);
+  });
+
+  it("starts a direct message's path at its sender when the broker hop names one", () => {
+    const store = new TraceStore();
+    const sent = ev({ type: 'message_published', msg_id: 1, size: 5 }, { experiment: 'node 1', actor: { role: 'client', id: 0 } });
+    const hop = ev({ type: 'message_published', msg_id: 1, size: 5 }, { experiment: 'broker', actor: PUBLISHER, parent: sent.seq });
+    const frame = ev({ type: 'note', text: 'frame' }, { experiment: 'node 2' });
+    const got = ev({ type: 'message_delivered', msg_id: 1, latency_ns: 1, published: hop.seq }, { experiment: 'node 2', parent: frame.seq });
+    store.add([sent, hop, frame, got]);
+    const [path] = messagePathsOf(store, got);
+    expect([path?.origin?.seq, path?.publish?.seq, path?.carrier?.seq, path?.delivery.seq]).toEqual([sent.seq, hop.seq, frame.seq, got.seq]);
   });
 
   it('reports a cause that is no longer held', () => {

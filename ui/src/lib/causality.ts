@@ -39,6 +39,9 @@ export function relationsOf(store: TraceStore, e: TraceEvent, maxDepth = 8): Rel
 
 /** One message's way to one client: its publish, the wire event that carried it, its delivery. */
 export interface MessagePath {
+  /** What caused the publish, when the lab linked one (a direct message: its sender's send,
+   *  before the broker hop). */
+  origin: TraceEvent | null;
   publish: TraceEvent | null;
   /** The publish's seq, even when it is no longer held. */
   publishSeq: number | null;
@@ -50,8 +53,11 @@ function pathOf(store: TraceStore, delivery: TraceEvent): MessagePath | null {
   if (delivery.kind.type !== 'message_delivered') return null;
   const publishSeq = delivery.kind.published ?? null;
   const carrierSeq = delivery.parent ?? null;
+  const publish = publishSeq === null ? null : (store.get(publishSeq) ?? null);
+  const originSeq = publish?.parent ?? null;
   return {
-    publish: publishSeq === null ? null : (store.get(publishSeq) ?? null),
+    origin: originSeq === null ? null : (store.get(originSeq) ?? null),
+    publish,
     publishSeq,
     carrier: carrierSeq === null ? null : (store.get(carrierSeq) ?? null),
     delivery,
