@@ -1,7 +1,8 @@
 // The scaling lab end-to-end, as a learner uses it: run a cluster, kill a node half-way, read
 // what its clients recovered; run it again without jitter and see them all come back at once;
 // then follow one delivery on the timeline back to the frame and the publication; then the
-// load balancer's modes, and one direct message across nodes on the timeline.
+// load balancer's modes, one direct message across nodes on the timeline, and two of the
+// scaling lessons as a learner takes them.
 import path from 'node:path';
 import { browserE2E, check, screenshots } from './lib.mjs';
 
@@ -84,4 +85,33 @@ await browserE2E('cluster', async (page) => {
   check(carrier.includes('WS frame') && nodeOf(carrier) !== undefined, `then the receiver's node's frame (${carrier})`);
   await way.scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'cluster-direct-path.png') });
+
+  // The first scaling lesson, as a learner takes it: a wrong prediction is called wrong, the
+  // challenge fails as given and passes once the mode is changed.
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-sessions-behind-a-load-balancer').click();
+  await page.getByTestId('cluster-block-round-robin-logins-guess').fill('6');
+  await page.getByTestId('cluster-block-round-robin-logins-run').click();
+  const verdict = page.getByTestId('cluster-block-round-robin-logins-verdict');
+  await verdict.waitFor({ timeout: 60_000 });
+  check((await verdict.getAttribute('data-right')) === 'false', `guessing 6 accepted is wrong: ${await verdict.textContent()}`);
+  check((await page.getByTestId('cluster-block-round-robin-logins-result').getAttribute('data-measured')) === '0', 'the run measured 0 accepted');
+  await page.getByTestId('cluster-block-make-logins-stick-run').click();
+  const passed = page.getByTestId('cluster-block-make-logins-stick-passed');
+  await passed.waitFor({ timeout: 60_000 });
+  check((await passed.getAttribute('data-passed')) === 'false', 'as given (round-robin), the challenge is not solved');
+  await page.getByTestId('cluster-block-make-logins-stick-mode').selectOption('sticky-cookie');
+  await page.getByTestId('cluster-block-make-logins-stick-run').click();
+  await page.locator('[data-testid="cluster-block-make-logins-stick-passed"][data-passed="true"]').waitFor({ timeout: 60_000 });
+  await page.getByTestId('lesson-complete').waitFor();
+  await page.getByTestId('cluster-block-make-logins-stick-result').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'cluster-lesson.png') });
+
+  // The herd, predicted right: all 10 clients of the dead node in one 100 ms slot.
+  await page.getByTestId('lesson-reconnect-storms').click();
+  await page.getByTestId('cluster-block-the-herd-guess').fill('10');
+  await page.getByTestId('cluster-block-the-herd-run').click();
+  const herdVerdict = page.getByTestId('cluster-block-the-herd-verdict');
+  await herdVerdict.waitFor({ timeout: 60_000 });
+  check((await herdVerdict.getAttribute('data-right')) === 'true', `10 at once without jitter: ${await herdVerdict.textContent()}`);
 });

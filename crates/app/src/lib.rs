@@ -119,6 +119,9 @@ impl ops::Api for App {
     fn run_nat_block(&self, r: learn::NatBlockRun) -> Result<learn::NatBlockResult, LabError> {
         self.learn.run_nat_block(&r)
     }
+    fn run_cluster_block(&self, r: learn::ClusterBlockRun) -> Result<learn::ClusterBlockResult, LabError> {
+        self.learn.run_cluster_block(&r)
+    }
     fn nat_catalog(&self, _: ()) -> Result<rtclab_natlab::view::NatCatalog, LabError> {
         Ok(nat::nat_catalog())
     }

@@ -23,7 +23,7 @@ use crate::api::{Catalog, EventPage, RunStatus, StartRun};
 use crate::error::LabError;
 use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
-use crate::learn::{NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
+use crate::learn::{ClusterBlockResult, ClusterBlockRun, NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
 use crate::nat_live::{NatLive, NatLiveRequest, NatSpeed};
 use rtclab_cluster::experiment::{ClusterCatalog, ClusterRunRequest};
 use rtclab_cluster::sessions::SessionCheckRequest;
@@ -147,6 +147,8 @@ operations! {
     wizard_verdict(WizardInput) -> WizardVerdict;
     /// Runs a lesson's NAT block and scores its prediction or checks its challenge against that run.
     run_nat_block(NatBlockRun) -> NatBlockResult;
+    /// Runs a lesson's scaling-lab block (load-balancer check or node kill) and scores its prediction or checks its challenge against that run.
+    run_cluster_block(ClusterBlockRun) -> ClusterBlockResult;
     /// The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run.
     nat_catalog(()) -> NatCatalog;
     /// One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws.

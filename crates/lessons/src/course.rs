@@ -132,6 +132,13 @@ impl Lesson {
         })
     }
 
+    pub fn cluster_blocks(&self) -> impl Iterator<Item = &crate::blocks::ClusterBlock> {
+        self.blocks().filter_map(|b| match b {
+            Block::Cluster(c) => Some(c),
+            _ => None,
+        })
+    }
+
     pub fn challenges(&self) -> impl Iterator<Item = &Challenge> {
         self.blocks().filter_map(|b| match b {
             Block::Challenge(c) => Some(c),

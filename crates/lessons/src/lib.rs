@@ -35,9 +35,10 @@ pub mod validate;
 
 use std::path::PathBuf;
 
+pub use blocks::cluster::{ClusterCheck, ClusterRun, ClusterSettings};
 pub use blocks::{
-    Block, BlockKind, Challenge, Condition, Editable, ExperimentBlock, NatBlock, NatChallenge, NatGoal, NatSettings,
-    Op, Predict, Prediction, Quiz, StatedFigure,
+    Block, BlockKind, Challenge, ClusterBlock, Condition, Editable, ExperimentBlock, NatBlock, NatChallenge, NatGoal,
+    NatSettings, Op, Predict, Prediction, Quiz, StatedFigure,
 };
 pub use course::{BlockSegment, Course, Lesson, Segment, TextSegment, load, load_dir};
 pub use files::{CourseFiles, MAX_LESSON_BYTES, TREE_FILE};

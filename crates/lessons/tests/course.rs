@@ -35,12 +35,25 @@ fn lessons_come_in_order_with_their_blocks() {
             "stun-and-nats",
             "nat-types",
             "ice",
-            "turn"
+            "turn",
+            "sessions-behind-a-load-balancer",
+            "a-connection-registry",
+            "node-failure-and-recovery",
+            "reconnect-storms"
         ]
     );
     for lesson in &course.lessons {
         let nat = lesson.nat_blocks().count();
-        if nat > 0 {
+        let cluster = lesson.cluster_blocks().count();
+        if cluster > 0 {
+            // A scaling-lab lesson: its runs are cluster blocks, each a prediction or a challenge
+            // (tests/cluster_blocks.rs runs every one).
+            assert!(
+                lesson.cluster_blocks().any(|b| b.prediction.is_some()),
+                "{} needs a cluster prediction",
+                lesson.id
+            );
+        } else if nat > 0 {
             // A NAT lesson: a run to predict and a challenge, each a NAT block.
             let challenges = lesson.nat_blocks().filter(|b| b.challenge.is_some()).count();
             assert!(challenges >= 1 && nat > challenges, "{} needs a NAT prediction and a NAT challenge", lesson.id);

@@ -5,6 +5,8 @@ import type { BlockRef } from '../bindings/BlockRef';
 import type { Catalog } from '../bindings/Catalog';
 import type { ChallengeResultDto } from '../bindings/ChallengeResultDto';
 import type { ChallengeStart } from '../bindings/ChallengeStart';
+import type { ClusterBlockResult } from '../bindings/ClusterBlockResult';
+import type { ClusterBlockRun } from '../bindings/ClusterBlockRun';
 import type { ClusterCatalog } from '../bindings/ClusterCatalog';
 import type { ClusterRunRequest } from '../bindings/ClusterRunRequest';
 import type { CourseDto } from '../bindings/CourseDto';
@@ -60,6 +62,7 @@ export interface Operations {
   test_recommendation: { request: WizardInput; response: RunStatus };
   wizard_verdict: { request: WizardInput; response: WizardVerdict };
   run_nat_block: { request: NatBlockRun; response: NatBlockResult };
+  run_cluster_block: { request: ClusterBlockRun; response: ClusterBlockResult };
   nat_catalog: { request: null; response: NatCatalog };
   nat_run: { request: NatRunRequest; response: NatRunView };
   cluster_catalog: { request: null; response: ClusterCatalog };
@@ -94,6 +97,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'test_recommendation',
   'wizard_verdict',
   'run_nat_block',
+  'run_cluster_block',
   'nat_catalog',
   'nat_run',
   'cluster_catalog',
@@ -150,6 +154,8 @@ export interface OperationMethods {
   wizardVerdict(request: WizardInput): Promise<WizardVerdict>;
   /** Runs a lesson's NAT block and scores its prediction or checks its challenge against that run. */
   runNatBlock(request: NatBlockRun): Promise<NatBlockResult>;
+  /** Runs a lesson's scaling-lab block (load-balancer check or node kill) and scores its prediction or checks its challenge against that run. */
+  runClusterBlock(request: ClusterBlockRun): Promise<ClusterBlockResult>;
   /** The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run. */
   natCatalog(): Promise<NatCatalog>;
   /** One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws. */
@@ -193,6 +199,7 @@ export function operationMethods(call: Call): OperationMethods {
     testRecommendation: (request) => call('test_recommendation', request),
     wizardVerdict: (request) => call('wizard_verdict', request),
     runNatBlock: (request) => call('run_nat_block', request),
+    runClusterBlock: (request) => call('run_cluster_block', request),
     natCatalog: () => call('nat_catalog', null),
     natRun: (request) => call('nat_run', request),
     clusterCatalog: () => call('cluster_catalog', null),

@@ -6,6 +6,7 @@
 //! - [`progress`]: the progress file (atomic writes, an unreadable file never overwritten).
 //! - [`verdict`]: whether the wizard's live test backs its recommendation, beyond noise.
 
+mod cluster_block;
 pub mod progress;
 pub mod types;
 pub mod verdict;
@@ -475,13 +476,17 @@ fn mark_done(p: &mut Progress, lesson: &str) {
     }
 }
 
-/// A lesson is complete once every prediction is made and every challenge passed (NAT
-/// blocks included).
+/// A lesson is complete once every prediction is made and every challenge passed (NAT and
+/// cluster blocks included).
 fn mark_done_if_finished(p: &mut Progress, l: &Lesson) {
     let key = |id: &str| format!("{}/{}", l.id, id);
     let done = l.predicts().all(|b| p.predictions.contains_key(&key(&b.id)))
         && l.challenges().all(|b| p.challenges.get(&key(&b.id)) == Some(&true))
         && l.nat_blocks().all(|b| match &b.challenge {
+            Some(_) => p.challenges.get(&key(&b.id)) == Some(&true),
+            None => p.predictions.contains_key(&key(&b.id)),
+        })
+        && l.cluster_blocks().all(|b| match &b.challenge {
             Some(_) => p.challenges.get(&key(&b.id)) == Some(&true),
             None => p.predictions.contains_key(&key(&b.id)),
         });
@@ -530,6 +535,19 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
                 goal: n.challenge.as_ref().map(|c| c.goal.words().to_owned()),
                 may_change: n.challenge.as_ref().map(|c| c.may_change.clone()).unwrap_or_default(),
                 hint: n.challenge.as_ref().and_then(|c| c.hint.clone()),
+            },
+            Block::Cluster(c) => SegmentDto::Cluster {
+                id: c.id.clone(),
+                check: rtclab_lessons::ClusterCheck::NAMES[c.check as usize].to_owned(),
+                settings: c.describe(),
+                start: ClusterSettingsDto::from(&c.settings),
+                caption: c.caption.clone(),
+                predict: c.prediction.as_ref().map(|p| p.question.clone()),
+                metric: c.prediction.as_ref().map(|p| p.metric.clone()),
+                challenge: c.challenge.as_ref().map(|ch| ch.task.clone()),
+                goal: c.challenge.as_ref().map(|ch| ch.goal.words()),
+                may_change: c.challenge.as_ref().map(|ch| ch.may_change.clone()).unwrap_or_default(),
+                hint: c.challenge.as_ref().and_then(|ch| ch.hint.clone()),
             },
             Block::Challenge(c) => SegmentDto::Challenge {
                 id: c.id.clone(),

@@ -80,6 +80,112 @@ pub enum SegmentDto {
         may_change: Vec<String>,
         hint: Option<String>,
     },
+    /// A scaling-lab run (`check`: `sessions` or `kill`) with a prediction of one of its
+    /// counts (`predict`, `metric`) or a challenge on one (`challenge`, `goal`).
+    Cluster {
+        id: String,
+        check: String,
+        /// What it runs, in one line.
+        settings: String,
+        /// The block's own settings (where the challenge's editable ones start).
+        start: ClusterSettingsDto,
+        caption: Option<String>,
+        predict: Option<String>,
+        metric: Option<String>,
+        challenge: Option<String>,
+        goal: Option<String>,
+        may_change: Vec<String>,
+        hint: Option<String>,
+    },
+}
+
+/// A scaling-lab run's settings, as a lesson block gives them or a learner changes them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClusterSettingsDto {
+    #[serde(default)]
+    pub mode: Option<rtclab_cluster::balancer::LbMode>,
+    #[serde(default)]
+    pub nodes: Option<usize>,
+    #[serde(default)]
+    pub users: Option<usize>,
+    #[serde(default)]
+    pub clients: Option<usize>,
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub messages: Option<u64>,
+    #[serde(default)]
+    pub rate: Option<f64>,
+    #[serde(default)]
+    pub kill_node: Option<usize>,
+    #[serde(default)]
+    pub history: Option<usize>,
+    #[serde(default)]
+    pub jitter: Option<bool>,
+}
+
+impl From<&rtclab_lessons::ClusterSettings> for ClusterSettingsDto {
+    fn from(s: &rtclab_lessons::ClusterSettings) -> Self {
+        ClusterSettingsDto {
+            mode: s.mode,
+            nodes: s.nodes,
+            users: s.users,
+            clients: s.clients,
+            messages: s.messages,
+            rate: s.rate,
+            kill_node: s.kill_node,
+            history: s.history,
+            jitter: s.jitter,
+        }
+    }
+}
+
+impl From<&ClusterSettingsDto> for rtclab_lessons::ClusterSettings {
+    fn from(s: &ClusterSettingsDto) -> Self {
+        rtclab_lessons::ClusterSettings {
+            mode: s.mode,
+            nodes: s.nodes,
+            users: s.users,
+            clients: s.clients,
+            messages: s.messages,
+            rate: s.rate,
+            kill_node: s.kill_node,
+            history: s.history,
+            jitter: s.jitter,
+        }
+    }
+}
+
+/// `run_cluster_block`: run a lesson's scaling-lab block, with the learner's prediction or changes.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClusterBlockRun {
+    pub lesson: String,
+    pub id: String,
+    /// Required by a block with a prediction: the count the learner expects.
+    #[serde(default)]
+    pub predicted: Option<f64>,
+    /// A challenge's changes (only the settings it lets change).
+    #[serde(default)]
+    pub changes: ClusterSettingsDto,
+}
+
+/// A cluster block's run, and scored against it the prediction or the challenge.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClusterBlockResult {
+    /// The count the block is about, and what this run measured.
+    pub metric: String,
+    pub measured: f64,
+    pub predicted: Option<f64>,
+    /// Whether the prediction was within the block's tolerance of the measurement.
+    pub right: Option<bool>,
+    pub explain: Option<String>,
+    pub challenge: Option<NatChallengeResultDto>,
+    /// The run in one line, with the counts it measured.
+    pub summary: String,
+    pub lb_check: Option<rtclab_cluster::sessions::SessionCheck>,
+    pub cluster: Option<rtclab_cluster::experiment::ClusterReport>,
 }
 
 /// `run_nat_block`: run a lesson's NAT block, with the learner's prediction or settings.

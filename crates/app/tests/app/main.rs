@@ -1,5 +1,6 @@
 //! The app core, driven as the doors drive it.
 
+mod cluster_blocks;
 mod course_runs;
 mod findings;
 mod live;

@@ -66,7 +66,8 @@ fn every_text_of_the_course_and_the_wizard_reads_as_prose() {
                     check(&format!("{}/{id} goal", l.id), goal, &mut problems);
                     check(&format!("{}/{id} hint", l.id), hint, &mut problems);
                 }
-                SegmentDto::Nat { id, caption, predict, challenge, goal, hint, .. } => {
+                SegmentDto::Nat { id, caption, predict, challenge, goal, hint, .. }
+                | SegmentDto::Cluster { id, caption, predict, challenge, goal, hint, .. } => {
                     for (what, text) in [
                         ("caption", caption),
                         ("question", predict),
@@ -94,6 +95,11 @@ fn every_text_of_the_course_and_the_wizard_reads_as_prose() {
         }
         for n in l.nat_blocks() {
             check(&format!("{}/{} explanation", l.id, n.id), n.explain.as_deref().unwrap_or(""), &mut problems);
+        }
+        for c in l.cluster_blocks() {
+            if let Some(p) = &c.prediction {
+                check(&format!("{}/{} explanation", l.id, c.id), &p.explain, &mut problems);
+            }
         }
     }
     // The wizard, on workloads that walk every branch of the tree.

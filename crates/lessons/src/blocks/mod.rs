@@ -18,7 +18,10 @@ use crate::metric::{Metric, MetricPath};
 use crate::params::WorkloadParams;
 use crate::{Error, Result};
 
+pub mod cluster;
 pub(crate) mod parse;
+
+pub use cluster::ClusterBlock;
 pub(crate) mod source;
 
 /// The four kinds of interactive block, named by the fence's info string.
@@ -31,11 +34,19 @@ pub enum BlockKind {
     Challenge,
     /// A NAT-lab run: two WebRTC peers behind chosen NATs, with a prediction or a challenge.
     Nat,
+    /// A scaling-lab run (load-balancer check or node kill), with a prediction or a challenge.
+    Cluster,
 }
 
 impl BlockKind {
-    pub const ALL: [BlockKind; 5] =
-        [BlockKind::Experiment, BlockKind::Predict, BlockKind::Quiz, BlockKind::Challenge, BlockKind::Nat];
+    pub const ALL: [BlockKind; 6] = [
+        BlockKind::Experiment,
+        BlockKind::Predict,
+        BlockKind::Quiz,
+        BlockKind::Challenge,
+        BlockKind::Nat,
+        BlockKind::Cluster,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,6 +55,7 @@ impl BlockKind {
             BlockKind::Quiz => "quiz",
             BlockKind::Challenge => "challenge",
             BlockKind::Nat => "nat",
+            BlockKind::Cluster => "cluster",
         }
     }
 
@@ -69,6 +81,7 @@ pub enum Block {
     Quiz(Quiz),
     Challenge(Challenge),
     Nat(NatBlock),
+    Cluster(ClusterBlock),
 }
 
 impl Block {
@@ -79,6 +92,7 @@ impl Block {
             Block::Quiz(b) => &b.id,
             Block::Challenge(b) => &b.id,
             Block::Nat(b) => &b.id,
+            Block::Cluster(b) => &b.id,
         }
     }
 
@@ -89,6 +103,7 @@ impl Block {
             Block::Quiz(_) => BlockKind::Quiz,
             Block::Challenge(_) => BlockKind::Challenge,
             Block::Nat(_) => BlockKind::Nat,
+            Block::Cluster(_) => BlockKind::Cluster,
         }
     }
 }

@@ -19,6 +19,7 @@ use crate::params::{PARAM_NAMES, WorkloadParams};
 use crate::problem::{Report, is_slug, unknown_hint};
 
 mod challenge;
+mod cluster;
 mod nat;
 mod predict;
 
@@ -33,6 +34,7 @@ pub fn known_fields(kind: BlockKind) -> Vec<&'static str> {
         BlockKind::Quiz => (&["id", "question", "choices", "answer", "why"], false),
         BlockKind::Challenge => (&["id", "goal", "technique", "editable", "check", "solution", "hint"], true),
         BlockKind::Nat => (&nat::FIELDS, false),
+        BlockKind::Cluster => (&cluster::FIELDS, false),
     };
     let mut v = own.to_vec();
     if params {
@@ -98,6 +100,7 @@ pub(crate) fn parse_block(src: &BlockSource, report: &mut Report) -> Option<Bloc
         BlockKind::Quiz => cx.quiz().map(Block::Quiz),
         BlockKind::Challenge => cx.challenge().map(Block::Challenge),
         BlockKind::Nat => cx.nat().map(Block::Nat),
+        BlockKind::Cluster => cx.cluster().map(Block::Cluster),
     };
     if cx.report.problems.len() > cx.before { None } else { block }
 }

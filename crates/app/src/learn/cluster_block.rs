@@ -1,0 +1,137 @@
+//! A lesson's scaling-lab block: runs its own check (the load-balancer check or a node kill)
+//! in the same call, and scores the prediction or checks the challenge against that run —
+//! never against another one.
+
+use rtclab_lessons::blocks::cluster::{kill_metric, session_metric};
+use rtclab_lessons::{ClusterRun, ClusterSettings};
+
+use super::{
+    Attempt, ClusterBlockResult, ClusterBlockRun, Learn, NatChallengeResultDto, mark_done_if_finished, not_found,
+};
+use crate::error::LabError;
+
+/// What a block's run measured.
+struct Measured {
+    lb_check: Option<rtclab_cluster::sessions::SessionCheck>,
+    cluster: Option<rtclab_cluster::experiment::ClusterReport>,
+}
+
+/// Runs `run` on a runtime of its own, so the call works from any thread (a door's handler,
+/// a test) and returns when the run is over.
+fn run_to_end(run: ClusterRun) -> Result<Measured, LabError> {
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| LabError::Internal(format!("cannot start a runtime for the run: {e}")))?;
+        rt.block_on(async {
+            match run {
+                ClusterRun::Sessions(r) => {
+                    let backend = rtclab_cluster::backend::BackendSpec::from_url(r.redis.as_deref());
+                    let check = rtclab_cluster::sessions::check(r.mode, r.nodes, r.users, &backend)
+                        .await
+                        .map_err(LabError::BadRequest)?;
+                    Ok(Measured { lb_check: Some(check), cluster: None })
+                }
+                ClusterRun::Kill(r) => {
+                    let spec = r.spec().map_err(LabError::BadRequest)?;
+                    let report = rtclab_cluster::experiment::run(&spec).await.map_err(LabError::BadRequest)?;
+                    Ok(Measured { lb_check: None, cluster: Some(report) })
+                }
+            }
+        })
+    })
+    .join()
+    .map_err(|_| LabError::Internal("the cluster run panicked".into()))?
+}
+
+impl Learn {
+    /// Runs a lesson's cluster block — its own settings, or a challenge's allowed changes — and
+    /// scores the prediction or checks the challenge against this very run.
+    pub fn run_cluster_block(&self, r: &ClusterBlockRun) -> Result<ClusterBlockResult, LabError> {
+        let course = self.lessons.load();
+        let l = course.lesson(&r.lesson).ok_or_else(|| not_found(&r.lesson))?;
+        let b = l.cluster_blocks().find(|b| b.id == r.id).ok_or_else(|| not_found(&r.id))?;
+        let predicted = match (&b.prediction, r.predicted) {
+            (Some(_), None) => {
+                return Err(LabError::BadRequest("make your prediction first: it is scored against this run".into()));
+            }
+            (Some(_), Some(p)) if !p.is_finite() => {
+                return Err(LabError::BadRequest(format!("the prediction must be a number, got {p}")));
+            }
+            (Some(_), p) => p,
+            (None, _) => None,
+        };
+        let run = b.run(&ClusterSettings::from(&r.changes)).map_err(|e| LabError::BadRequest(e.to_string()))?;
+        let measured = run_to_end(run)?;
+        let metric = match (&b.prediction, &b.challenge) {
+            (Some(p), _) => p.metric.clone(),
+            (None, Some(c)) => c.goal.metric.clone(),
+            (None, None) => return Err(LabError::Internal(format!("block {} asks nothing", b.id))),
+        };
+        let (value, summary) = match (&measured.lb_check, &measured.cluster) {
+            (Some(c), _) => (
+                session_metric(c, &metric),
+                format!(
+                    "{}: {} of {} WebSockets accepted, {} of {} direct messages delivered",
+                    c.mode.name(),
+                    c.accepted,
+                    c.users,
+                    c.direct_delivered,
+                    c.direct_sent
+                ),
+            ),
+            (None, Some(k)) => (
+                kill_metric(k, &metric),
+                format!(
+                    "{} clients moved off the killed node; {} recovered, {} not recovered; {} lost; reconnect peak {} per 100 ms",
+                    k.moved, k.recovered, k.not_recovered, k.lost, k.reconnect_peak_per_100ms
+                ),
+            ),
+            (None, None) => (None, String::new()),
+        };
+        let value = value.ok_or_else(|| LabError::Internal(format!("the run does not count {metric}")))?;
+        let right = b.prediction.as_ref().zip(predicted).map(|(p, guess)| (guess - value).abs() <= p.tolerance);
+        let challenge = b.challenge.as_ref().map(|c| {
+            let passed = c.goal.reached(value);
+            NatChallengeResultDto {
+                passed,
+                says: format!(
+                    "Goal: {}. Measured: {} = {value}. {}",
+                    c.goal.words(),
+                    metric.replace('_', " "),
+                    if passed { "Passed." } else { "Not yet." }
+                ),
+            }
+        });
+        let key = format!("{}/{}", r.lesson, r.id);
+        self.update(|p| {
+            if let (Some(guess), Some(correct)) = (predicted, right) {
+                let attempt = Attempt { predicted: guess.to_string(), measured: value.to_string(), correct };
+                let rec = p.predictions.entry(key.clone()).or_default();
+                rec.first.get_or_insert(attempt.clone());
+                rec.attempts += 1;
+                rec.ever_correct |= correct;
+                rec.predicted = attempt.predicted;
+                rec.measured = attempt.measured;
+                rec.correct = correct;
+            }
+            if let Some(c) = &challenge {
+                *p.challenges.entry(key.clone()).or_insert(false) |= c.passed;
+            }
+            mark_done_if_finished(p, l);
+        })?;
+        Ok(ClusterBlockResult {
+            metric,
+            measured: value,
+            predicted,
+            right,
+            explain: b.prediction.as_ref().map(|p| p.explain.clone()),
+            challenge,
+            summary,
+            lb_check: measured.lb_check,
+            cluster: measured.cluster,
+        })
+    }
+}
