@@ -20,6 +20,8 @@ await browserE2E('cluster', async (page) => {
   const counts = async () => (await page.getByTestId('cluster-storm-bar').evaluateAll((bars) => bars.map((b) => Number(b.getAttribute('data-count')))));
   const spread = await counts();
   check(spread.reduce((a, b) => a + b, 0) >= 10, `the reconnects are drawn (${spread})`);
+  const rows = await page.getByTestId('cluster-node-row').evaluateAll((rs) => rs.map((r) => [Number(r.getAttribute('data-before')), Number(r.getAttribute('data-after'))]));
+  check(rows.length === 3 && rows.every(([b]) => b === 10) && rows[1][1] === 0 && rows[0][1] + rows[2][1] === 30, `node 2's ten clients moved to the other nodes (${JSON.stringify(rows)})`);
   await page.screenshot({ path: path.join(screenshots, 'cluster-report.png') });
 
   // Without jitter, every client of the dead node comes back in the same 100 ms.

@@ -181,12 +181,16 @@ enum Command {
         /// Reconnect without jitter: every client of a killed node comes back at the same moment.
         #[arg(long)]
         no_jitter: bool,
-        /// Instead: put a load balancer (round-robin, sticky-cookie, ip-hash, registry) in
-        /// front of the nodes and check, for each of --clients users (at most 200), that the
-        /// WebSocket opened after logging in reaches a node that knows the session, then send a
-        /// direct message from each user to the next, across nodes.
+        /// Put a load balancer in front of the nodes: round-robin, sticky-cookie, ip-hash or
+        /// registry (each client connects from its own 127.0.x.y address).
         #[arg(long, value_name = "MODE")]
         lb: Option<String>,
+        /// Instead of the run: check, for each of --clients users (at most 200), that the
+        /// WebSocket opened through the balancer (--lb, default round-robin) after logging in
+        /// reaches a node that knows the session, then send a direct message from each user to
+        /// the next, across nodes.
+        #[arg(long)]
+        sessions: bool,
         /// Keep the broker, the history and the registry in this Redis (redis://HOST:PORT), or
         /// `local` to start a redis-server on a free loopback port for the run.
         #[arg(long, value_name = "URL")]
@@ -524,8 +528,9 @@ async fn dispatch(cmd: Command) -> Result<()> {
             }
             Ok(())
         }
-        Command::Cluster { nodes, lb: Some(mode), clients, json, redis, .. } => {
-            let mode: rtclab_cluster::balancer::LbMode = mode.parse().map_err(anyhow::Error::msg)?;
+        Command::Cluster { nodes, lb, sessions: true, clients, json, redis, .. } => {
+            let mode: rtclab_cluster::balancer::LbMode =
+                lb.as_deref().unwrap_or("round-robin").parse().map_err(anyhow::Error::msg)?;
             let backend = rtclab_cluster::backend::BackendSpec::from_url(redis.as_deref());
             let r =
                 rtclab_cluster::sessions::check(mode, nodes, clients, &backend).await.map_err(anyhow::Error::msg)?;
@@ -575,8 +580,11 @@ async fn dispatch(cmd: Command) -> Result<()> {
             json,
             redis,
             processes,
-            lb: None,
+            lb,
+            sessions: false,
         } => {
+            let lb =
+                lb.map(|m| m.parse::<rtclab_cluster::balancer::LbMode>()).transpose().map_err(anyhow::Error::msg)?;
             let request = rtclab_cluster::experiment::ClusterRunRequest {
                 nodes,
                 clients,
@@ -587,6 +595,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 jitter: !no_jitter,
                 seed,
                 redis,
+                lb,
             };
             let mut spec = request.spec().map_err(anyhow::Error::msg)?;
             if processes {
@@ -928,6 +937,13 @@ fn cluster_text(
     let _ = writeln!(s, "; lost {}, duplicates {}, out of order {}", r.lost, r.duplicates, r.out_of_order);
     let _ =
         writeln!(s, "fan-out (publish → live delivery): p50 {:.2} ms, p99 {:.2} ms", r.fanout_ms.p50, r.fanout_ms.p99);
+    let _ = writeln!(
+        s,
+        "connections per node{}: {:?} at the start, {:?} at the end",
+        r.lb.map(|m| format!(" (through the {} balancer)", m.name())).unwrap_or_default(),
+        r.connections_before,
+        r.connections_after
+    );
     if let Some(k) = spec.kill_node {
         let _ = writeln!(
             s,

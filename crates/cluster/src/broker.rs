@@ -93,6 +93,11 @@ pub trait Broker: Send + Sync + std::fmt::Debug {
     fn recover<'a>(&'a self, channel: &'a str, from: &'a StreamPosition) -> BoxFuture<'a, BrokerResult<Recovery>>;
     /// Carries a direct message to `to_node` (or to every node).
     fn send_direct(&self, message: Direct) -> BoxFuture<'_, BrokerResult<()>>;
+    /// Whether this handle hears the broker's fan-out now. A node that does not must take no
+    /// new connections: it could pass nothing on to them.
+    fn linked(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug)]

@@ -34,8 +34,12 @@ pub struct ClientConfig {
     /// With a tap in front of the nodes: where the client names itself before each
     /// connection and records its deliveries.
     pub trace: Option<ClientTrace>,
-    /// The node it connects to first; after a failure it tries the next one.
+    /// The node it connects to first; after a failure it tries the next one. (Behind a load
+    /// balancer `nodes` is the balancer alone, which chooses.)
     pub first_node: usize,
+    /// The loopback address it connects from (127.0.0.1 when `None`): distinct addresses give
+    /// an IP-hashing balancer something to tell clients apart by.
+    pub source: Option<std::net::Ipv4Addr>,
     pub channel: String,
     pub backoff: Backoff,
     pub seed: u64,
@@ -72,6 +76,8 @@ pub struct ClientLog {
     pub subscribed: bool,
     /// The offset the client is at (after a reload: the top it reloaded at).
     pub at: u64,
+    /// The node (numbered from 1) each connection was taken by, as its welcome said.
+    pub nodes: Vec<(Instant, usize)>,
 }
 
 impl ClientLog {
@@ -86,13 +92,17 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
     let mut node = cfg.first_node % cfg.nodes.len().max(1);
     let mut attempt = 0u32;
     let mut position: Option<Position> = None;
+    // A sticky balancer's cookie, kept and sent back like a browser does.
+    let mut cookie: Option<String> = None;
+    // The node (from 0) the current connection is on, once its welcome has said.
+    let mut on_node = node;
     loop {
         if *stop.borrow() {
             return;
         }
         lock(&log).attempts.push(Instant::now());
         let directory = cfg.trace.as_ref().map(|t| (&t.directory, t.id));
-        if let Ok((mut ws, carriers)) = connect(cfg.nodes[node], directory).await {
+        if let Ok((mut ws, carriers)) = connect(cfg.nodes[node], cfg.source, directory, &mut cookie).await {
             let sub = ClientMsg::Subscribe {
                 channel: cfg.channel.clone(),
                 recover: position.as_ref().map(|p| p.get().clone()),
@@ -109,10 +119,14 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
                                 // Stay in step with the tap's queue of message carriers.
                                 let carrier = carriers.as_ref().and_then(|q| q.take(CarrierKind::WsMessage));
                                 let Ok(m) = serde_json::from_str::<NodeMsg>(&text) else { continue };
+                                if let NodeMsg::Welcome { node: n, .. } = &m {
+                                    on_node = n.saturating_sub(1);
+                                    lock(&log).nodes.push((Instant::now(), *n));
+                                }
                                 let delivered = on_message(m, &mut position, &mut attempt, &log);
                                 if let Some(t) = &cfg.trace {
                                     for offset in delivered {
-                                        t.delivered(node, offset, carrier);
+                                        t.delivered(on_node, offset, carrier);
                                     }
                                 }
                             }
@@ -135,19 +149,30 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
     }
 }
 
-/// Opens a WebSocket to `addr`, first naming the connection in `directory` when there is one.
+/// Opens a WebSocket to `addr` from `source`, first naming the connection in `directory` when
+/// there is one; sends `cookie` and keeps any cookie the answer sets.
 async fn connect(
     addr: SocketAddr,
+    source: Option<std::net::Ipv4Addr>,
     directory: Option<(&ClientDirectory, u32)>,
+    cookie: &mut Option<String>,
 ) -> Result<(WebSocketStream<TcpStream>, Option<CarrierQueue>), String> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let sock = TcpSocket::new_v4().map_err(|e| e.to_string())?;
-    sock.bind(SocketAddr::new(addr.ip(), 0)).map_err(|e| e.to_string())?;
+    let from = source.map_or(addr.ip(), std::net::IpAddr::V4);
+    sock.bind(SocketAddr::new(from, 0)).map_err(|e| e.to_string())?;
     let local = sock.local_addr().map_err(|e| e.to_string())?;
     let carriers = directory.map(|(d, id)| d.register(local, Actor::Client(id)));
     let stream = sock.connect(addr).await.map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
-    let (ws, _) =
-        tokio_tungstenite::client_async(format!("ws://{addr}/ws"), stream).await.map_err(|e| e.to_string())?;
+    let mut request = format!("ws://{addr}/ws").into_client_request().map_err(|e| e.to_string())?;
+    if let Some(c) = cookie.as_deref().and_then(|c| c.parse().ok()) {
+        request.headers_mut().insert("cookie", c);
+    }
+    let (ws, response) = tokio_tungstenite::client_async(request, stream).await.map_err(|e| e.to_string())?;
+    if let Some(set) = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+        *cookie = set.split(';').next().map(str::to_owned);
+    }
     Ok((ws, carriers))
 }
 

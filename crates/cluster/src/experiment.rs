@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use ts_rs::TS;
 
+use std::net::Ipv4Addr;
+
 use crate::backend::BackendSpec;
 use crate::backoff::Backoff;
+use crate::balancer::{Balancer, LbMode, Upstreams};
 use crate::client::{self, ClientConfig, ClientLog};
 use crate::node::Node;
 use crate::process::{NodeArgs, NodeProcess};
@@ -50,6 +53,9 @@ pub struct ClusterSpec {
     /// Run each node as its own process of this program (`rtc-lab`, which has the
     /// `cluster-node` subcommand); needs Redis. `None`: nodes are tasks of this process.
     pub processes: Option<std::path::PathBuf>,
+    /// Clients connect through a load balancer in this mode (each from its own 127.0.x.y
+    /// address); `None`: each client connects straight to a node, the next one after a failure.
+    pub lb: Option<LbMode>,
 }
 
 impl Default for ClusterSpec {
@@ -65,6 +71,7 @@ impl Default for ClusterSpec {
             seed: 1,
             backend: BackendSpec::Memory,
             processes: None,
+            lb: None,
         }
     }
 }
@@ -182,6 +189,11 @@ pub struct ClusterReport {
     pub moved: u64,
     /// Where the broker and the history lived ("the in-process broker", "Redis at …").
     pub backend: String,
+    /// The load balancer the clients connected through, if any.
+    pub lb: Option<LbMode>,
+    /// Connections per node (node 1 first) once every client had subscribed, and at the end.
+    pub connections_before: Vec<u32>,
+    pub connections_after: Vec<u32>,
 }
 
 /// What the app's cluster form offers: the defaults and the limits.
@@ -226,6 +238,9 @@ pub struct ClusterRunRequest {
     /// `None`: the in-process broker.
     #[serde(default)]
     pub redis: Option<String>,
+    /// A load balancer in front of the nodes; `None`: clients connect to nodes directly.
+    #[serde(default)]
+    pub lb: Option<LbMode>,
 }
 
 impl Default for ClusterRunRequest {
@@ -241,6 +256,7 @@ impl Default for ClusterRunRequest {
             jitter: s.jitter,
             seed: s.seed,
             redis: None,
+            lb: None,
         }
     }
 }
@@ -262,6 +278,7 @@ impl ClusterRunRequest {
             seed: self.seed,
             backend: BackendSpec::from_url(self.redis.as_deref()),
             processes: None,
+            lb: self.lb,
         };
         spec.validate()?;
         Ok(spec)
@@ -291,17 +308,17 @@ pub async fn run_traced(
     let limits = HistoryLimits { size: spec.history, ..HistoryLimits::default() };
     let backend = spec.backend.start(limits, spec.seed).await?;
     let publisher = backend.publisher();
+    let registry = spec.lb.is_some_and(LbMode::uses_registry);
     let mut nodes = Vec::new();
     for id in 0..spec.nodes {
         let node = match &spec.processes {
             None => {
-                let config = backend.node_config(id, false).await?;
+                let config = backend.node_config(id, registry).await?;
                 RunningNode::Task(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?)
             }
             Some(program) => {
                 let (redis, prefix) = backend.redis().ok_or("--processes needs --redis")?;
-                let args =
-                    NodeArgs { id, redis, prefix, history: spec.history, registry: false, default_buffers: false };
+                let args = NodeArgs { id, redis, prefix, history: spec.history, registry, default_buffers: false };
                 RunningNode::Process(NodeProcess::spawn(program, &args).await?)
             }
         };
@@ -323,10 +340,28 @@ pub async fn run_traced(
             taps.push(Tap::start(config).await.map_err(|e| format!("starting the tap of node {}: {e}", n + 1))?);
         }
     }
-    let addrs: Vec<_> = if taps.is_empty() {
+    let behind: Vec<_> = if taps.is_empty() {
         nodes.iter().map(RunningNode::addr).collect()
     } else {
         taps.iter().map(|t| t.addr()).collect()
+    };
+    // With a balancer the clients know only its address; it chooses the node (and a node that
+    // dies is taken out of its list at once, as by an instant health check).
+    let upstreams: Upstreams = Arc::new(std::sync::RwLock::new(behind.iter().copied().map(Some).collect()));
+    let balancer = match spec.lb {
+        Some(mode) => {
+            let named = recorder.map(|_| directory.clone());
+            Some(
+                Balancer::start_named(mode, upstreams.clone(), named)
+                    .await
+                    .map_err(|e| format!("starting the load balancer: {e}"))?,
+            )
+        }
+        None => None,
+    };
+    let addrs: Vec<_> = match &balancer {
+        Some(b) => vec![b.addr],
+        None => behind,
     };
     let (stop, stop_rx) = watch::channel(false);
     let logs: Vec<Arc<Mutex<ClientLog>>> = (0..spec.clients).map(|_| Arc::default()).collect();
@@ -343,6 +378,7 @@ pub async fn run_traced(
             nodes: addrs.clone(),
             trace,
             first_node: c,
+            source: balancer.as_ref().map(|_| Ipv4Addr::new(127, 0, 2 + (c / 250) as u8, 2 + (c % 250) as u8)),
             channel: "room".into(),
             backoff: spec.backoff(),
             seed: spec.seed.wrapping_mul(1_000_003).wrapping_add(c as u64),
@@ -413,6 +449,9 @@ pub async fn run_traced(
             // `kill` returns.
             killed_at = Some(Instant::now());
             nodes[k].kill();
+            if let Some(slot) = upstreams.write().unwrap_or_else(|p| p.into_inner()).get_mut(k) {
+                *slot = None;
+            }
             if let Some(r) = recorder {
                 let note = EventKind::Note {
                     text: format!("node {} killed: its connections dropped without a close frame", k + 1),
@@ -444,7 +483,21 @@ pub async fn run_traced(
     let logs: Vec<ClientLog> = logs.iter().map(|l| peek(l, ClientLog::clone)).collect();
     let mut r = report(spec, &logs, &published_at, killed_at, backend);
     r.mem_per_conn_kib = mem_per_conn_kib;
+    r.lb = spec.lb;
+    r.connections_before = per_node(spec.nodes, logs.iter().filter_map(|l| l.nodes.first()));
+    r.connections_after = per_node(spec.nodes, logs.iter().filter_map(|l| l.nodes.last()));
     Ok(r)
+}
+
+/// How many of the connections were on each node (node 1 first).
+fn per_node<'a>(nodes: usize, on: impl Iterator<Item = &'a (Instant, usize)>) -> Vec<u32> {
+    let mut count = vec![0; nodes];
+    for (_, n) in on {
+        if let Some(c) = n.checked_sub(1).and_then(|i| count.get_mut(i)) {
+            *c += 1;
+        }
+    }
+    count
 }
 
 /// A node of the run: a task of this process, or a process of its own.
@@ -557,6 +610,9 @@ fn report(
         reconnects_per_100ms: buckets,
         moved,
         backend,
+        lb: None,
+        connections_before: Vec::new(),
+        connections_after: Vec::new(),
     }
 }
 

@@ -185,6 +185,14 @@ async fn session_user(st: &NodeState, token: &str) -> Result<String, (StatusCode
 }
 
 async fn ws(State(st): State<NodeState>, Query(q): Query<WsQuery>, ws: WebSocketUpgrade) -> Response {
+    if !st.config.broker.linked() {
+        let why = format!(
+            "node {} has lost its link to the broker ({}): it takes no connections until the link is back",
+            st.id() + 1,
+            st.config.broker.describe()
+        );
+        return (StatusCode::SERVICE_UNAVAILABLE, why).into_response();
+    }
     let user = match &q.token {
         Some(token) => match session_user(&st, token).await {
             Ok(user) => Some(user),

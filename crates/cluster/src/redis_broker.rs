@@ -19,6 +19,7 @@
 //! elsewhere) and subscribes again with backoff.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -151,6 +152,8 @@ pub struct RedisBroker {
     limits: HistoryLimits,
     con: ConnectionManager,
     fanout: broadcast::Sender<Arc<Fanout>>,
+    /// Whether the Pub/Sub subscription stands (always for a handle without one).
+    linked: Arc<AtomicBool>,
     rng: Arc<std::sync::Mutex<StdRng>>,
     /// Stops the subscriber task when the last handle is gone.
     _stop: Arc<watch::Sender<bool>>,
@@ -163,10 +166,11 @@ impl RedisBroker {
         let (client, con) = connect(url).await?;
         let fanout = broadcast::channel(FANOUT_CAPACITY).0;
         let (stop, stopped) = watch::channel(false);
+        let linked = Arc::new(AtomicBool::new(node.is_none()));
         if let Some(n) = node {
             let topics = vec![format!("{prefix}:pubs"), format!("{prefix}:direct"), format!("{prefix}:node:{n}")];
             let (ready_tx, ready) = tokio::sync::oneshot::channel();
-            tokio::spawn(listen(client, topics, fanout.clone(), stopped, Some(ready_tx)));
+            tokio::spawn(listen(client, topics, fanout.clone(), linked.clone(), stopped, Some(ready_tx)));
             // Nothing is published to this node before its subscription stands.
             ready.await.map_err(|_| BrokerError(format!("--redis {url}: the Pub/Sub subscription failed")))??;
         }
@@ -176,6 +180,7 @@ impl RedisBroker {
             limits,
             con,
             fanout,
+            linked,
             rng: Arc::new(std::sync::Mutex::new(StdRng::seed_from_u64(now_nanos()))),
             _stop: Arc::new(stop),
         })
@@ -215,6 +220,7 @@ async fn listen(
     client: redis::Client,
     topics: Vec<String>,
     fanout: broadcast::Sender<Arc<Fanout>>,
+    linked: Arc<AtomicBool>,
     mut stopped: watch::Receiver<bool>,
     mut ready: Option<tokio::sync::oneshot::Sender<BrokerResult<()>>>,
 ) {
@@ -233,6 +239,7 @@ async fn listen(
         };
         match pubsub {
             Ok(pubsub) => {
+                linked.store(true, Ordering::Release);
                 if let Some(r) = ready.take() {
                     let _ = r.send(Ok(()));
                 }
@@ -252,6 +259,7 @@ async fn listen(
                         _ = crate::node::until_true(&mut stopped) => return,
                     }
                 }
+                linked.store(false, Ordering::Release);
                 let _ = fanout.send(Arc::new(Fanout::Lost("lost its Pub/Sub connection to Redis".into())));
             }
             Err(e) => {
@@ -388,6 +396,10 @@ impl Broker for RedisBroker {
             });
             Ok(Recovery { top, result })
         })
+    }
+
+    fn linked(&self) -> bool {
+        self.linked.load(Ordering::Acquire)
     }
 
     fn send_direct(&self, message: Direct) -> BoxFuture<'_, BrokerResult<()>> {

@@ -40,6 +40,7 @@ async fn cluster(on: &BackendSpec, nodes: usize, clients: usize, limits: History
             nodes: addrs.clone(),
             trace: None,
             first_node: c,
+            source: None,
             channel: "room".into(),
             backoff,
             seed: c as u64,

@@ -42,6 +42,7 @@ async fn a_redis_restart_gives_a_new_epoch_and_recovered_false_never_a_stale_rep
             nodes: nodes.iter().map(|n| n.addr).collect(),
             trace: None,
             first_node: c,
+            source: None,
             channel: "room".into(),
             backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(400), jitter: true },
             seed: c as u64,
@@ -103,4 +104,34 @@ async fn a_redis_restart_gives_a_new_epoch_and_recovered_false_never_a_stale_rep
         assert!(new.windows(2).all(|w| w[1].offset == w[0].offset + 1), "client {i}: the new epoch in order");
         assert_eq!((l.duplicates, l.out_of_order), (0, 0), "client {i}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_cut_off_from_redis_takes_no_new_connections_and_says_why() {
+    let redis = LocalRedis::start().unwrap();
+    let spec = BackendSpec::Redis { url: redis.url() };
+    let backend = spec.start(HistoryLimits::default(), 1).await.unwrap();
+    let node = Node::start(backend.node_config(0, false).await.unwrap()).await.unwrap();
+    let url = format!("ws://{}/ws", node.addr);
+    let (mut before, _) = tokio_tungstenite::connect_async(&url).await.expect("linked: accepted");
+    drop(redis); // the broker is gone
+    // The connection it had is closed with 1013, and a new one is refused with 503 (bounded wait).
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        use futures_util::StreamExt;
+        while let Some(Ok(m)) = before.next().await {
+            if let tokio_tungstenite::tungstenite::Message::Close(Some(f)) = m {
+                return Some(u16::from(f.code));
+            }
+        }
+        None
+    })
+    .await
+    .expect("told within 10 s");
+    assert_eq!(closed, Some(1013));
+    let refused = tokio_tungstenite::connect_async(&url).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(resp) = refused else { panic!("{refused:?}") };
+    assert_eq!(resp.status(), 503);
+    let body = String::from_utf8_lossy(resp.body().as_deref().unwrap_or_default()).into_owned();
+    assert!(body.contains("lost its link to the broker"), "{body}");
+    node.kill();
 }

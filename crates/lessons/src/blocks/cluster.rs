@@ -204,6 +204,7 @@ impl ClusterBlock {
                     jitter: s.jitter.unwrap_or(d.jitter),
                     seed: d.seed,
                     redis: None,
+                    lb: None,
                 })
             }
         })
