@@ -7,6 +7,7 @@ use rtclab_lessons::{ClusterRun, ClusterSettings};
 
 use super::{
     Attempt, ClusterBlockResult, ClusterBlockRun, Learn, NatChallengeResultDto, mark_done_if_finished, not_found,
+    record_attempt,
 };
 use crate::error::LabError;
 
@@ -109,13 +110,7 @@ impl Learn {
         self.update(|p| {
             if let (Some(guess), Some(correct)) = (predicted, right) {
                 let attempt = Attempt { predicted: guess.to_string(), measured: value.to_string(), correct };
-                let rec = p.predictions.entry(key.clone()).or_default();
-                rec.first.get_or_insert(attempt.clone());
-                rec.attempts += 1;
-                rec.ever_correct |= correct;
-                rec.predicted = attempt.predicted;
-                rec.measured = attempt.measured;
-                rec.correct = correct;
+                record_attempt(p, &key, attempt);
             }
             if let Some(c) = &challenge {
                 *p.challenges.entry(key.clone()).or_insert(false) |= c.passed;

@@ -314,13 +314,7 @@ impl Learn {
                     measured: view.outcome.clone(),
                     correct: pred.right,
                 };
-                let rec = p.predictions.entry(key.clone()).or_default();
-                rec.first.get_or_insert(attempt.clone());
-                rec.attempts += 1;
-                rec.ever_correct |= attempt.correct;
-                rec.predicted = attempt.predicted;
-                rec.measured = attempt.measured;
-                rec.correct = attempt.correct;
+                record_attempt(p, &key, attempt);
             }
             if let Some(c) = &challenge {
                 *p.challenges.entry(key.clone()).or_insert(false) |= c.passed;
@@ -468,6 +462,17 @@ impl Learn {
 /// The wizard's test runs are kept like a lesson block's.
 fn wizard_origin() -> RunOrigin {
     RunOrigin { lesson: "(wizard)".into(), block: "test".into() }
+}
+
+/// Keeps a block's prediction attempt: the latest, the first (whatever came after), the count.
+fn record_attempt(p: &mut Progress, key: &str, attempt: Attempt) {
+    let rec = p.predictions.entry(key.to_owned()).or_default();
+    rec.first.get_or_insert(attempt.clone());
+    rec.attempts += 1;
+    rec.ever_correct |= attempt.correct;
+    rec.predicted = attempt.predicted;
+    rec.measured = attempt.measured;
+    rec.correct = attempt.correct;
 }
 
 fn mark_done(p: &mut Progress, lesson: &str) {
