@@ -2,11 +2,11 @@
 //! in the same call, and scores the prediction or checks the challenge against that run —
 //! never against another one.
 
+use rtclab_lessons::ClusterRun;
 use rtclab_lessons::blocks::cluster::{kill_metric, session_metric};
-use rtclab_lessons::{ClusterRun, ClusterSettings};
 
 use super::{
-    Attempt, ClusterBlockResult, ClusterBlockRun, Learn, NatChallengeResultDto, mark_done_if_finished, not_found,
+    Attempt, ClusterBlockResult, ClusterBlockRun, Learn, challenge_verdict, mark_done_if_finished, not_found,
     record_attempt,
 };
 use crate::error::LabError;
@@ -64,7 +64,7 @@ impl Learn {
             (Some(_), p) => p,
             (None, _) => None,
         };
-        let run = b.run(&ClusterSettings::from(&r.changes)).map_err(|e| LabError::BadRequest(e.to_string()))?;
+        let run = b.run(&r.changes).map_err(|e| LabError::BadRequest(e.to_string()))?;
         let measured = run_to_end(run)?;
         let metric = match (&b.prediction, &b.challenge) {
             (Some(p), _) => p.metric.clone(),
@@ -95,16 +95,7 @@ impl Learn {
         let value = value.ok_or_else(|| LabError::Internal(format!("the run does not count {metric}")))?;
         let right = b.prediction.as_ref().zip(predicted).map(|(p, guess)| (guess - value).abs() <= p.tolerance);
         let challenge = b.challenge.as_ref().map(|c| {
-            let passed = c.goal.reached(value);
-            NatChallengeResultDto {
-                passed,
-                says: format!(
-                    "Goal: {}. Measured: {} = {value}. {}",
-                    c.goal.words(),
-                    metric.replace('_', " "),
-                    if passed { "Passed." } else { "Not yet." }
-                ),
-            }
+            challenge_verdict(c.goal.reached(value), c.goal.words(), &format!("{} = {value}", metric.replace('_', " ")))
         });
         let key = format!("{}/{}", r.lesson, r.id);
         self.update(|p| {

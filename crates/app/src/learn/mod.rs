@@ -296,16 +296,7 @@ impl Learn {
         let challenge = b.challenge.as_ref().map(|c| {
             let outcome = rtclab_natlab::session::Outcome::from_name(&view.outcome)
                 .unwrap_or(rtclab_natlab::session::Outcome::Failed);
-            let passed = c.goal.reached(outcome);
-            NatChallengeResultDto {
-                passed,
-                says: format!(
-                    "Goal: {}. Measured: {}. {}",
-                    c.goal.words(),
-                    view.outcome,
-                    if passed { "Passed." } else { "Not yet." }
-                ),
-            }
+            challenge_verdict(c.goal.reached(outcome), c.goal.words(), &view.outcome)
         });
         self.update(|p| {
             if let Some(pred) = &view.prediction {
@@ -464,6 +455,12 @@ fn wizard_origin() -> RunOrigin {
     RunOrigin { lesson: "(wizard)".into(), block: "test".into() }
 }
 
+/// A lab block's challenge, checked against its run: the goal, what was measured, the verdict.
+fn challenge_verdict(passed: bool, goal: impl std::fmt::Display, measured: &str) -> NatChallengeResultDto {
+    let verdict = if passed { "Passed." } else { "Not yet." };
+    NatChallengeResultDto { passed, says: format!("Goal: {goal}. Measured: {measured}. {verdict}") }
+}
+
 /// Keeps a block's prediction attempt: the latest, the first (whatever came after), the count.
 fn record_attempt(p: &mut Progress, key: &str, attempt: Attempt) {
     let rec = p.predictions.entry(key.to_owned()).or_default();
@@ -545,7 +542,7 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
                 id: c.id.clone(),
                 check: rtclab_lessons::ClusterCheck::NAMES[c.check as usize].to_owned(),
                 settings: c.describe(),
-                start: ClusterSettingsDto::from(&c.settings),
+                start: c.settings.clone(),
                 caption: c.caption.clone(),
                 predict: c.prediction.as_ref().map(|p| p.question.clone()),
                 metric: c.prediction.as_ref().map(|p| p.metric.clone()),

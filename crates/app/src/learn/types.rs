@@ -88,7 +88,7 @@ pub enum SegmentDto {
         /// What it runs, in one line.
         settings: String,
         /// The block's own settings (where the challenge's editable ones start).
-        start: ClusterSettingsDto,
+        start: rtclab_lessons::ClusterSettings,
         caption: Option<String>,
         predict: Option<String>,
         metric: Option<String>,
@@ -97,63 +97,6 @@ pub enum SegmentDto {
         may_change: Vec<String>,
         hint: Option<String>,
     },
-}
-
-/// A scaling-lab run's settings, as a lesson block gives them or a learner changes them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct ClusterSettingsDto {
-    #[serde(default)]
-    pub mode: Option<rtclab_cluster::balancer::LbMode>,
-    #[serde(default)]
-    pub nodes: Option<usize>,
-    #[serde(default)]
-    pub users: Option<usize>,
-    #[serde(default)]
-    pub clients: Option<usize>,
-    #[serde(default)]
-    #[ts(type = "number | null")]
-    pub messages: Option<u64>,
-    #[serde(default)]
-    pub rate: Option<f64>,
-    #[serde(default)]
-    pub kill_node: Option<usize>,
-    #[serde(default)]
-    pub history: Option<usize>,
-    #[serde(default)]
-    pub jitter: Option<bool>,
-}
-
-impl From<&rtclab_lessons::ClusterSettings> for ClusterSettingsDto {
-    fn from(s: &rtclab_lessons::ClusterSettings) -> Self {
-        ClusterSettingsDto {
-            mode: s.mode,
-            nodes: s.nodes,
-            users: s.users,
-            clients: s.clients,
-            messages: s.messages,
-            rate: s.rate,
-            kill_node: s.kill_node,
-            history: s.history,
-            jitter: s.jitter,
-        }
-    }
-}
-
-impl From<&ClusterSettingsDto> for rtclab_lessons::ClusterSettings {
-    fn from(s: &ClusterSettingsDto) -> Self {
-        rtclab_lessons::ClusterSettings {
-            mode: s.mode,
-            nodes: s.nodes,
-            users: s.users,
-            clients: s.clients,
-            messages: s.messages,
-            rate: s.rate,
-            kill_node: s.kill_node,
-            history: s.history,
-            jitter: s.jitter,
-        }
-    }
 }
 
 /// `run_cluster_block`: run a lesson's scaling-lab block, with the learner's prediction or changes.
@@ -167,7 +110,7 @@ pub struct ClusterBlockRun {
     pub predicted: Option<f64>,
     /// A challenge's changes (only the settings it lets change).
     #[serde(default)]
-    pub changes: ClusterSettingsDto,
+    pub changes: rtclab_lessons::ClusterSettings,
 }
 
 /// A cluster block's run, and scored against it the prediction or the challenge.

@@ -4,9 +4,10 @@
 
 use rtclab_app::App;
 use rtclab_app::course::LessonSource;
-use rtclab_app::learn::{ClusterBlockRun, ClusterSettingsDto};
+use rtclab_app::learn::ClusterBlockRun;
 use rtclab_app::ops::Api;
 use rtclab_cluster::balancer::LbMode;
+use rtclab_lessons::ClusterSettings;
 
 const LESSON: &str = "sessions-behind-a-load-balancer";
 
@@ -16,18 +17,18 @@ fn app(name: &str) -> App {
     App::new(LessonSource::BuiltIn, &data)
 }
 
-fn block(id: &str, predicted: Option<f64>, changes: ClusterSettingsDto) -> ClusterBlockRun {
+fn block(id: &str, predicted: Option<f64>, changes: ClusterSettings) -> ClusterBlockRun {
     ClusterBlockRun { lesson: LESSON.into(), id: id.into(), predicted, changes }
 }
 
 #[test]
 fn a_prediction_is_scored_against_its_own_run() {
     let app = app("predict");
-    let e = app.run_cluster_block(block("round-robin-logins", None, ClusterSettingsDto::default())).unwrap_err();
+    let e = app.run_cluster_block(block("round-robin-logins", None, ClusterSettings::default())).unwrap_err();
     assert!(e.to_string().contains("prediction first"), "{e}");
-    let wrong = app.run_cluster_block(block("round-robin-logins", Some(6.0), ClusterSettingsDto::default())).unwrap();
+    let wrong = app.run_cluster_block(block("round-robin-logins", Some(6.0), ClusterSettings::default())).unwrap();
     assert_eq!((wrong.metric.as_str(), wrong.measured, wrong.right), ("accepted", 0.0, Some(false)));
-    let right = app.run_cluster_block(block("round-robin-logins", Some(0.0), ClusterSettingsDto::default())).unwrap();
+    let right = app.run_cluster_block(block("round-robin-logins", Some(0.0), ClusterSettings::default())).unwrap();
     assert_eq!(right.right, Some(true));
     let p = app.course(()).unwrap().progress;
     let rec = &p.predictions[&format!("{LESSON}/round-robin-logins")];
@@ -37,12 +38,12 @@ fn a_prediction_is_scored_against_its_own_run() {
 #[test]
 fn a_challenge_takes_only_its_allowed_changes_and_passes_on_its_run() {
     let app = app("challenge");
-    let refused = ClusterSettingsDto { users: Some(1), ..ClusterSettingsDto::default() };
+    let refused = ClusterSettings { users: Some(1), ..ClusterSettings::default() };
     let e = app.run_cluster_block(block("make-logins-stick", None, refused)).unwrap_err();
     assert!(e.to_string().contains("does not let you change `users`"), "{e}");
-    let as_given = app.run_cluster_block(block("make-logins-stick", None, ClusterSettingsDto::default())).unwrap();
+    let as_given = app.run_cluster_block(block("make-logins-stick", None, ClusterSettings::default())).unwrap();
     assert!(!as_given.challenge.unwrap().passed, "round-robin refuses every WebSocket");
-    let sticky = ClusterSettingsDto { mode: Some(LbMode::StickyCookie), ..ClusterSettingsDto::default() };
+    let sticky = ClusterSettings { mode: Some(LbMode::StickyCookie), ..ClusterSettings::default() };
     let solved = app.run_cluster_block(block("make-logins-stick", None, sticky)).unwrap();
     let c = solved.challenge.unwrap();
     assert!(c.passed, "{}", c.says);

@@ -50,14 +50,17 @@ impl ClusterCheck {
     }
 }
 
-/// A cluster run's settings; absent ones take the lab's defaults (or the block's own).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// A cluster run's settings; absent ones take the lab's defaults (or the block's own). The
+/// same shape is what a learner's changes to a challenge arrive in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(deny_unknown_fields)]
+#[ts(export)]
 pub struct ClusterSettings {
     pub mode: Option<LbMode>,
     pub nodes: Option<usize>,
     pub users: Option<usize>,
     pub clients: Option<usize>,
+    #[ts(type = "number | null")]
     pub messages: Option<u64>,
     pub rate: Option<f64>,
     pub kill_node: Option<usize>,
