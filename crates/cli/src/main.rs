@@ -181,6 +181,19 @@ enum Command {
         /// Reconnect without jitter: every client of a killed node comes back at the same moment.
         #[arg(long)]
         no_jitter: bool,
+        /// The first K clients read slowly (one message per 20 ms, small receive buffer).
+        #[arg(long, value_name = "K", default_value_t = 0)]
+        slow_clients: usize,
+        /// Publications that may wait for one connection on its node (2 to 2048).
+        #[arg(long, value_name = "N", default_value_t = 1024)]
+        queue: usize,
+        /// What a node does with a connection whose queue is full: disconnect (close 1008; the
+        /// client recovers) or drop-oldest (and tell the client with a gap notice).
+        #[arg(long, value_name = "POLICY", default_value = "disconnect", value_parser = rtclab_cluster::slow::SlowPolicy::parse)]
+        slow_policy: rtclab_cluster::slow::SlowPolicy,
+        /// Bytes of padding in each publication (0 to 8192).
+        #[arg(long, value_name = "BYTES", default_value_t = 0)]
+        payload: usize,
         /// Put a load balancer in front of the nodes: round-robin, sticky-cookie, ip-hash or
         /// registry (each client connects from its own 127.0.x.y address).
         #[arg(long, value_name = "MODE")]
@@ -255,6 +268,10 @@ enum Command {
         registry: bool,
         #[arg(long)]
         default_buffers: bool,
+        #[arg(long, default_value_t = 1024)]
+        queue: usize,
+        #[arg(long, default_value = "disconnect", value_parser = rtclab_cluster::slow::SlowPolicy::parse)]
+        slow_policy: rtclab_cluster::slow::SlowPolicy,
     },
 }
 
@@ -582,6 +599,10 @@ async fn dispatch(cmd: Command) -> Result<()> {
             processes,
             lb,
             sessions: false,
+            slow_clients,
+            queue,
+            slow_policy,
+            payload,
         } => {
             let lb =
                 lb.map(|m| m.parse::<rtclab_cluster::balancer::LbMode>()).transpose().map_err(anyhow::Error::msg)?;
@@ -598,6 +619,10 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 lb,
             };
             let mut spec = request.spec().map_err(anyhow::Error::msg)?;
+            spec.slow = rtclab_cluster::slow::SlowConsumer { limit: queue, policy: slow_policy };
+            spec.slow_clients = slow_clients;
+            spec.payload = payload;
+            spec.validate().map_err(anyhow::Error::msg)?;
             if processes {
                 spec.processes = Some(std::env::current_exe()?);
                 spec.validate().map_err(anyhow::Error::msg)?;
@@ -625,8 +650,10 @@ async fn dispatch(cmd: Command) -> Result<()> {
             rtclab_cluster::load::run_load(args, |line| println!("{line}")).await;
             Ok(())
         }
-        Command::ClusterNode { id, redis, prefix, history, registry, default_buffers } => {
-            let args = rtclab_cluster::process::NodeArgs { id, redis, prefix, history, registry, default_buffers };
+        Command::ClusterNode { id, redis, prefix, history, registry, default_buffers, queue, slow_policy } => {
+            let slow = rtclab_cluster::slow::SlowConsumer { limit: queue, policy: slow_policy };
+            let args =
+                rtclab_cluster::process::NodeArgs { id, redis, prefix, history, registry, default_buffers, slow };
             rtclab_cluster::process::serve_node(args).await.map_err(anyhow::Error::msg)
         }
         Command::Lessons { which } => lessons(which),
@@ -935,6 +962,20 @@ fn cluster_text(
         let _ = write!(s, " ({} missed by clients told \"not recovered\", who reloaded)", all - r.delivered - r.lost);
     }
     let _ = writeln!(s, "; lost {}, duplicates {}, out of order {}", r.lost, r.duplicates, r.out_of_order);
+    if r.slow_clients > 0 {
+        let _ = writeln!(
+            s,
+            "slow consumers: {} (queue {} per connection, {}): {} closed with 1008, {} publications dropped and told",
+            r.slow_clients,
+            r.queue_limit,
+            match r.slow_policy {
+                rtclab_cluster::slow::SlowPolicy::Disconnect => "disconnect",
+                rtclab_cluster::slow::SlowPolicy::DropOldest => "drop oldest",
+            },
+            r.slow_disconnects,
+            r.skipped
+        );
+    }
     let _ =
         writeln!(s, "fan-out (publish → live delivery): p50 {:.2} ms, p99 {:.2} ms", r.fanout_ms.p50, r.fanout_ms.p99);
     let _ = writeln!(

@@ -10,6 +10,7 @@ use crate::node::NodeConfig;
 use crate::redis_broker::{RedisBroker, RedisRegistry, run_prefix};
 use crate::redis_server::LocalRedis;
 use crate::registry::{MemoryRegistry, Registry};
+use crate::slow::SlowConsumer;
 use crate::stream::HistoryLimits;
 
 /// Where the cluster's shared state lives.
@@ -102,7 +103,14 @@ impl Backend {
                     .map_err(|e| format!("node {}: {e}", id + 1))?,
             ),
         };
-        Ok(NodeConfig { id, broker, registry: registry.then(|| self.registry()), default_buffers: false, trace: None })
+        Ok(NodeConfig {
+            id,
+            broker,
+            registry: registry.then(|| self.registry()),
+            default_buffers: false,
+            trace: None,
+            slow: SlowConsumer::default(),
+        })
     }
 
     /// The Redis URL and the run's key prefix, for nodes in other processes.

@@ -43,7 +43,12 @@ pub struct ClientConfig {
     pub channel: String,
     pub backoff: Backoff,
     pub seed: u64,
+    /// Read this slowly (one message per delay, behind a small receive buffer): a slow consumer.
+    pub read_delay: Option<std::time::Duration>,
 }
+
+/// A slow client's receive buffer: small, so the node's writes wait soon.
+const SLOW_RECV_BUFFER: u32 = 4 * 1024;
 
 /// One publication handed to the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +83,10 @@ pub struct ClientLog {
     pub at: u64,
     /// The node (numbered from 1) each connection was taken by, as its welcome said.
     pub nodes: Vec<(Instant, usize)>,
+    /// Offsets a node dropped for this client and told it of (`gap` notices).
+    pub skipped: u64,
+    /// The close code of every connection a node closed.
+    pub closes: Vec<u16>,
 }
 
 impl ClientLog {
@@ -102,7 +111,9 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
         }
         lock(&log).attempts.push(Instant::now());
         let directory = cfg.trace.as_ref().map(|t| (&t.directory, t.id));
-        if let Ok((mut ws, carriers)) = connect(cfg.nodes[node], cfg.source, directory, &mut cookie).await {
+        let small_buffer = cfg.read_delay.map(|_| SLOW_RECV_BUFFER);
+        if let Ok((mut ws, carriers)) = connect(cfg.nodes[node], cfg.source, directory, &mut cookie, small_buffer).await
+        {
             let sub = ClientMsg::Subscribe {
                 channel: cfg.channel.clone(),
                 recover: position.as_ref().map(|p| p.get().clone()),
@@ -129,8 +140,17 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
                                         t.delivered(on_node, offset, carrier);
                                     }
                                 }
+                                if let Some(delay) = cfg.read_delay {
+                                    tokio::time::sleep(delay).await;
+                                }
                             }
-                            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                            Some(Ok(Message::Close(frame))) => {
+                                if let Some(f) = frame {
+                                    lock(&log).closes.push(f.code.into());
+                                }
+                                break;
+                            }
+                            None | Some(Err(_)) => break,
                             Some(Ok(_)) => {}
                         },
                     }
@@ -156,9 +176,13 @@ async fn connect(
     source: Option<std::net::Ipv4Addr>,
     directory: Option<(&ClientDirectory, u32)>,
     cookie: &mut Option<String>,
+    recv_buffer: Option<u32>,
 ) -> Result<(WebSocketStream<TcpStream>, Option<CarrierQueue>), String> {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let sock = TcpSocket::new_v4().map_err(|e| e.to_string())?;
+    if let Some(size) = recv_buffer {
+        sock.set_recv_buffer_size(size).map_err(|e| e.to_string())?;
+    }
     let from = source.map_or(addr.ip(), std::net::IpAddr::V4);
     sock.bind(SocketAddr::new(from, 0)).map_err(|e| e.to_string())?;
     let local = sock.local_addr().map_err(|e| e.to_string())?;
@@ -169,7 +193,12 @@ async fn connect(
     if let Some(c) = cookie.as_deref().and_then(|c| c.parse().ok()) {
         request.headers_mut().insert("cookie", c);
     }
-    let (ws, response) = tokio_tungstenite::client_async(request, stream).await.map_err(|e| e.to_string())?;
+    // A slow reader also reads little at a time (tungstenite's default buffer takes 128 KiB).
+    let config = recv_buffer.map(|size| {
+        tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(size as usize)
+    });
+    let (ws, response) =
+        tokio_tungstenite::client_async_with_config(request, stream, config).await.map_err(|e| e.to_string())?;
     if let Some(set) = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
         *cookie = set.split(';').next().map(str::to_owned);
     }
@@ -214,6 +243,15 @@ fn on_message(m: NodeMsg, position: &mut Option<Position>, attempt: &mut u32, lo
                 && deliver(p, &epoch, offset, false, log)
             {
                 delivered.push(offset);
+            }
+        }
+        NodeMsg::Gap { epoch, from, to, .. } => {
+            let mut l = lock(log);
+            if position.as_mut().is_some_and(|p| p.skip(from, to, &epoch)) {
+                l.skipped += to - from + 1;
+                l.at = to;
+            } else {
+                l.out_of_order += 1;
             }
         }
         NodeMsg::Error { .. } | NodeMsg::Welcome { .. } | NodeMsg::Routed { .. } | NodeMsg::Direct { .. } => {}

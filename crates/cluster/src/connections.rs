@@ -151,6 +151,7 @@ pub async fn run(program: &Path, bench: &ConnectionBench, progress: &dyn Fn(&str
             history: 1000,
             registry: false,
             default_buffers: bench.default_buffers,
+            slow: crate::slow::SlowConsumer::default(),
         };
         nodes.push(NodeProcess::spawn(program, &args).await?);
     }

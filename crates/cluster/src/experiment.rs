@@ -18,6 +18,7 @@ use crate::balancer::{Balancer, LbMode, Upstreams};
 use crate::client::{self, ClientConfig, ClientLog};
 use crate::node::Node;
 use crate::process::{NodeArgs, NodeProcess};
+use crate::slow::{POLICY_VIOLATION, SlowConsumer, SlowPolicy};
 use crate::stream::HistoryLimits;
 use crate::traced::{ClientTrace, Publications, node_experiment};
 use rtclab_trace::{Actor, EventKind, NewEvent, Recorder};
@@ -56,7 +57,18 @@ pub struct ClusterSpec {
     /// Clients connect through a load balancer in this mode (each from its own 127.0.x.y
     /// address); `None`: each client connects straight to a node, the next one after a failure.
     pub lb: Option<LbMode>,
+    /// Each connection's queue bound and the slow-consumer policy of every node.
+    pub slow: SlowConsumer,
+    /// The first this many clients read slowly (one message per `SLOW_READ`, behind a small
+    /// receive buffer), so their node's queue for them fills.
+    pub slow_clients: usize,
+    /// Bytes of padding in each publication (bigger messages fill socket buffers sooner).
+    pub payload: usize,
 }
+
+/// How long a slow client takes over each message it reads.
+pub const SLOW_READ: Duration = Duration::from_millis(20);
+pub const MAX_PAYLOAD: usize = 8 * 1024;
 
 impl Default for ClusterSpec {
     fn default() -> Self {
@@ -72,6 +84,9 @@ impl Default for ClusterSpec {
             backend: BackendSpec::Memory,
             processes: None,
             lb: None,
+            slow: SlowConsumer::default(),
+            slow_clients: 0,
+            payload: 0,
         }
     }
 }
@@ -103,6 +118,13 @@ impl ClusterSpec {
         }
         if !(1..=100_000).contains(&self.history) {
             return bad("history", "1 to 100000 publications".into(), self.history.to_string());
+        }
+        self.slow.validate()?;
+        if self.slow_clients > self.clients {
+            return bad("slow-clients", format!("0 to --clients ({})", self.clients), self.slow_clients.to_string());
+        }
+        if self.payload > MAX_PAYLOAD {
+            return bad("payload", format!("0 to {MAX_PAYLOAD} bytes"), self.payload.to_string());
         }
         if self.processes.is_some() && self.backend == BackendSpec::Memory {
             return Err("--processes needs --redis: nodes in separate processes share the broker, the history and the registry through Redis (try --redis local)".into());
@@ -194,6 +216,16 @@ pub struct ClusterReport {
     /// Connections per node (node 1 first) once every client had subscribed, and at the end.
     pub connections_before: Vec<u32>,
     pub connections_after: Vec<u32>,
+    /// Clients that read slowly, each connection's queue bound, and the policy past it.
+    pub slow_clients: usize,
+    pub queue_limit: usize,
+    pub slow_policy: SlowPolicy,
+    /// Connections closed by a node because their queue was full (1008).
+    #[ts(type = "number")]
+    pub slow_disconnects: u64,
+    /// Publications nodes dropped for slow clients and told them of (`gap` notices).
+    #[ts(type = "number")]
+    pub skipped: u64,
 }
 
 /// What the app's cluster form offers: the defaults and the limits.
@@ -279,6 +311,7 @@ impl ClusterRunRequest {
             backend: BackendSpec::from_url(self.redis.as_deref()),
             processes: None,
             lb: self.lb,
+            ..ClusterSpec::default()
         };
         spec.validate()?;
         Ok(spec)
@@ -313,12 +346,21 @@ pub async fn run_traced(
     for id in 0..spec.nodes {
         let node = match &spec.processes {
             None => {
-                let config = backend.node_config(id, registry).await?;
+                let mut config = backend.node_config(id, registry).await?;
+                config.slow = spec.slow;
                 RunningNode::Task(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?)
             }
             Some(program) => {
                 let (redis, prefix) = backend.redis().ok_or("--processes needs --redis")?;
-                let args = NodeArgs { id, redis, prefix, history: spec.history, registry, default_buffers: false };
+                let args = NodeArgs {
+                    id,
+                    redis,
+                    prefix,
+                    history: spec.history,
+                    registry,
+                    default_buffers: false,
+                    slow: spec.slow,
+                };
                 RunningNode::Process(NodeProcess::spawn(program, &args).await?)
             }
         };
@@ -382,6 +424,7 @@ pub async fn run_traced(
             channel: "room".into(),
             backoff: spec.backoff(),
             seed: spec.seed.wrapping_mul(1_000_003).wrapping_add(c as u64),
+            read_delay: (c < spec.slow_clients).then_some(SLOW_READ),
         };
         tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
     }
@@ -419,7 +462,7 @@ pub async fn run_traced(
         }
         // The clock starts (and the trace has the cause) before any node hears of it. The run
         // is the channel's only publisher, so the offset it will get is known.
-        let data = format!("message {}", i + 1);
+        let data = format!("message {}{:.<pad$}", i + 1, "", pad = spec.payload);
         let expected = i + 1;
         published_at.push(Instant::now());
         if let Some(r) = recorder {
@@ -571,7 +614,7 @@ fn report(
             }
         }
         if l.not_recovered == 0 {
-            lost += published.saturating_sub(l.delivered.len() as u64);
+            lost += published.saturating_sub(l.delivered.len() as u64 + l.skipped);
         }
         if let Some(k) = killed_at {
             let after: Vec<&Instant> = l.attempts.iter().skip(1).filter(|t| **t >= k).collect();
@@ -613,6 +656,11 @@ fn report(
         lb: None,
         connections_before: Vec::new(),
         connections_after: Vec::new(),
+        slow_clients: spec.slow_clients,
+        queue_limit: spec.slow.limit,
+        slow_policy: spec.slow.policy,
+        slow_disconnects: logs.iter().map(|l| l.closes.iter().filter(|c| **c == POLICY_VIOLATION).count() as u64).sum(),
+        skipped: sum(|l| l.skipped),
     }
 }
 

@@ -23,6 +23,7 @@
 //!   connection, fan-out to everyone.
 //! - `load` — the load generator of connection benchmarks (`rtc-lab cluster-load`).
 //! - `process` — a node as its own OS process (`rtc-lab cluster-node`), its memory from `/proc`.
+//! - `slow` — the bound on each connection's queue and the slow-consumer policy past it.
 //! - `node` — one WebSocket node: subscribe (with recovery), publish, pass publications on,
 //!   route direct messages; killed abruptly on demand.
 //! - `client` — a client that survives its node: backoff, another node, recovery.
@@ -54,6 +55,7 @@ pub mod redis_broker;
 pub mod redis_server;
 pub mod registry;
 pub mod sessions;
+pub mod slow;
 pub mod stream;
 pub mod traced;
 

@@ -35,12 +35,14 @@ use crate::merge::merge;
 use crate::position::{Arrival, Position};
 use crate::protocol::{ClientMsg, INSUFFICIENT_STATE, NodeMsg, Route, Wire};
 use crate::registry::{HEARTBEAT_TTL, Lookup, Registry};
+use crate::slow::{POLICY_VIOLATION, SlowConsumer, SlowPolicy};
 use crate::stream::StreamPosition;
 
 /// Per-connection buffers: small, because a node holds thousands of idle connections
 /// (tungstenite's defaults are 128 KiB each way).
 const READ_BUFFER: usize = 4 * 1024;
 const MAX_MESSAGE: usize = 16 * 1024;
+const SEND_BUFFER: usize = 32 * 1024;
 /// Close code for "the node cannot serve you right now; come back (elsewhere)" (RFC 6455's
 /// 1013 Try Again Later).
 pub const TRY_AGAIN_LATER: u16 = 1013;
@@ -60,6 +62,8 @@ pub struct NodeConfig {
     pub default_buffers: bool,
     /// Put the broker hop of each direct message (with an id) on the lab's trace.
     pub trace: Option<crate::traced::DirectTrace>,
+    /// How many publications may wait for one connection, and what happens past that.
+    pub slow: SlowConsumer,
 }
 
 #[derive(Debug, Clone)]
@@ -106,8 +110,12 @@ impl Node {
         let app = Router::new().route("/ws", get(ws)).route("/login", post(login)).with_state(state);
         // Without TCP_NODELAY a message written while the previous one is unacknowledged waits
         // for the client's delayed ACK (about 40 ms on Linux): a latency no cluster causes.
+        // A bounded kernel send buffer: a client that stops reading fills it soon, and then the
+        // node's own queue for it (where the slow-consumer policy is) grows, instead of
+        // megabytes hiding in the kernel.
         let listener = listener.tap_io(|tcp| {
             let _ = tcp.set_nodelay(true);
+            let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
         });
         let mut until = killed;
         let task = tokio::spawn(async move {
@@ -243,7 +251,20 @@ async fn serve(st: NodeState, mut socket: WebSocket, user: Option<String>) {
                 },
                 f = live.recv() => match f {
                     Ok(f) => {
-                        if let Err(e) = pass_on(&mut socket, &mut subs, &f, st.id(), user.as_deref()).await { break e }
+                        let slow = st.config.slow;
+                        // `f` is out of the queue; what still waits behind it:
+                        let waiting = live.len() + 1;
+                        let passed = match slow.policy {
+                            _ if slow.to_drop(waiting) == 0 => pass_on(&mut socket, &mut subs, &f, st.id(), user.as_deref()).await,
+                            SlowPolicy::Disconnect => Err(End::Close(
+                                POLICY_VIOLATION,
+                                format!("slow consumer: {waiting} publications waiting (limit {}); reconnect and recover", slow.limit),
+                            )),
+                            SlowPolicy::DropOldest => {
+                                drop_oldest(&mut socket, &mut subs, &mut live, f, slow.to_drop(waiting), st.id(), user.as_deref()).await
+                            }
+                        };
+                        if let Err(e) = passed { break e }
                     }
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         break End::Close(INSUFFICIENT_STATE, format!("fell {n} publications behind; recover"));
@@ -364,6 +385,54 @@ async fn pass_on(
         }
         Fanout::Lost(why) => Err(End::Close(TRY_AGAIN_LATER, format!("node {} {why}; recover elsewhere", node + 1))),
     }
+}
+
+/// Drops the `n` oldest publications waiting for this connection (`first` and the next ones)
+/// and tells the client which offsets of each channel it will never get. Direct messages and a
+/// lost broker link among them are not dropped.
+async fn drop_oldest(
+    socket: &mut WebSocket,
+    subs: &mut HashMap<String, Position>,
+    live: &mut broadcast::Receiver<Arc<Fanout>>,
+    first: Arc<Fanout>,
+    n: usize,
+    node: usize,
+    user: Option<&str>,
+) -> Result<(), End> {
+    // Per channel: the first and last offset dropped.
+    let mut dropped: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut next = Some(first);
+    for left in (0..n).rev() {
+        let Some(f) = next.take() else { break };
+        match &*f {
+            Fanout::Pub(d, _) => {
+                let Some(position) = subs.get_mut(&d.channel) else { continue };
+                match position.arrive(&d.publication, &d.epoch) {
+                    Arrival::Deliver => {
+                        let o = d.publication.offset;
+                        dropped.entry(d.channel.clone()).and_modify(|r| r.1 = o).or_insert((o, o));
+                    }
+                    Arrival::Duplicate => {}
+                    Arrival::Gap { expected, got } => {
+                        return Err(End::Close(INSUFFICIENT_STATE, format!("missed {expected}..{got}; recover")));
+                    }
+                    Arrival::EpochChanged { .. } => {
+                        return Err(End::Close(INSUFFICIENT_STATE, "the stream was recreated; recover".into()));
+                    }
+                }
+            }
+            Fanout::Direct(_) | Fanout::Lost(_) => pass_on(socket, subs, &f, node, user).await?,
+        }
+        // Take the next one out only when it is to be dropped too.
+        if left > 0 {
+            next = live.try_recv().ok();
+        }
+    }
+    for (channel, (from, to)) in dropped {
+        let epoch = subs.get(&channel).map(|p| p.get().epoch.clone()).unwrap_or_default();
+        send(socket, &NodeMsg::Gap { channel, epoch, from, to }).await.map_err(|_| End::Drop)?;
+    }
+    Ok(())
 }
 
 /// Sends `d` to this connection when it subscribed to its channel and it is the next one.

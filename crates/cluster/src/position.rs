@@ -37,6 +37,16 @@ impl Position {
         &self.at
     }
 
+    /// Moves past `from..=to`, which the node said will never come; refused (false) unless
+    /// `from` is the next offset of this epoch.
+    pub fn skip(&mut self, from: u64, to: u64, epoch: &str) -> bool {
+        let next = epoch == self.at.epoch && from == self.at.offset + 1 && to >= from;
+        if next {
+            self.at.offset = to;
+        }
+        next
+    }
+
     /// Judges `p` (of `epoch`) and, when it is the next one, moves past it.
     pub fn arrive(&mut self, p: &Publication, epoch: &str) -> Arrival {
         if epoch != self.at.epoch {
@@ -73,5 +83,9 @@ mod tests {
         assert_eq!(pos.get().offset, 3, "a gap does not move the position");
         assert!(matches!(pos.arrive(&p(1), "e2"), Arrival::EpochChanged { .. }));
         assert_eq!(pos.arrive(&p(4), "e1"), Arrival::Deliver);
+        assert!(!pos.skip(6, 9, "e1"), "a skip must start at the next offset");
+        assert!(!pos.skip(5, 9, "e2"));
+        assert!(pos.skip(5, 9, "e1"));
+        assert_eq!(pos.arrive(&p(10), "e1"), Arrival::Deliver);
     }
 }

@@ -19,6 +19,7 @@ use tokio::process::{Child, Command};
 use crate::broker::Broker;
 use crate::node::{Node, NodeConfig};
 use crate::redis_broker::{RedisBroker, RedisRegistry};
+use crate::slow::{SlowConsumer, SlowPolicy};
 use crate::stream::HistoryLimits;
 
 /// How long a node process may take to start listening.
@@ -36,6 +37,8 @@ pub struct NodeArgs {
     pub registry: bool,
     /// tungstenite's default buffers (the benchmark's baseline).
     pub default_buffers: bool,
+    /// Each connection's queue bound and the slow-consumer policy.
+    pub slow: SlowConsumer,
 }
 
 impl NodeArgs {
@@ -58,6 +61,10 @@ impl NodeArgs {
         if self.default_buffers {
             a.push("--default-buffers".into());
         }
+        a.extend(["--queue".into(), self.slow.limit.to_string()]);
+        if self.slow.policy == SlowPolicy::DropOldest {
+            a.extend(["--slow-policy".into(), "drop-oldest".into()]);
+        }
         a
     }
 }
@@ -79,10 +86,16 @@ pub async fn serve_node(args: NodeArgs) -> Result<(), String> {
         }
         false => None,
     };
-    let node =
-        Node::start(NodeConfig { id: args.id, broker, registry, default_buffers: args.default_buffers, trace: None })
-            .await
-            .map_err(|e| format!("node {}: cannot listen: {e}", args.id + 1))?;
+    let node = Node::start(NodeConfig {
+        id: args.id,
+        broker,
+        registry,
+        default_buffers: args.default_buffers,
+        trace: None,
+        slow: args.slow,
+    })
+    .await
+    .map_err(|e| format!("node {}: cannot listen: {e}", args.id + 1))?;
     println!("{}", serde_json::to_string(&Ready { addr: node.addr }).expect("serialises"));
     // Until the parent goes away.
     let mut sink = [0u8; 64];

@@ -10,6 +10,7 @@
 //! {"type":"direct","to":"user2","data":"…"}
 //! {"type":"routed","to":"user2","node":2,"via":"registry"}
 //! {"type":"direct","from":"user1","data":"…","from_node":1,"to_node":2,"via":"registry"}
+//! {"type":"gap","channel":"room","epoch":"kXbQmPzA","from":59,"to":90}
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -72,6 +73,14 @@ pub enum NodeMsg {
     },
     Error {
         message: String,
+    },
+    /// The node dropped offsets `from..=to` of `channel` for this connection, which read too
+    /// slowly (see `slow`): they will not come; go on after `to`.
+    Gap {
+        channel: String,
+        epoch: String,
+        from: u64,
+        to: u64,
     },
     /// The first message of every connection: which node took it, for which user.
     Welcome {

@@ -35,6 +35,7 @@ async fn garbage_and_forged_offsets_are_answered_and_the_node_serves_on() {
         registry: None,
         default_buffers: false,
         trace: None,
+        slow: Default::default(),
     })
     .await
     .unwrap();

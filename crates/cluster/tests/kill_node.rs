@@ -44,6 +44,7 @@ async fn cluster(on: &BackendSpec, nodes: usize, clients: usize, limits: History
             channel: "room".into(),
             backoff,
             seed: c as u64,
+            read_delay: None,
         };
         tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
         logs.push(log);

@@ -46,6 +46,7 @@ async fn a_redis_restart_gives_a_new_epoch_and_recovered_false_never_a_stale_rep
             channel: "room".into(),
             backoff: Backoff { base: Duration::from_millis(50), cap: Duration::from_millis(400), jitter: true },
             seed: c as u64,
+            read_delay: None,
         };
         tasks.push(tokio::spawn(client::run(cfg, stop_rx.clone(), log.clone())));
     }
