@@ -9,6 +9,9 @@
 //! — the state that breaks round-robin. `{"type":"direct","to":U}` sends a message to user U
 //! wherever they are connected: to the node the registry names, or without one to every node.
 //!
+//! A connection that reads too slowly meets the node's slow-consumer policy (see `slow`):
+//! closed with 1008 to recover, or told with a `gap` notice which publications were dropped.
+//!
 //! `kill` ends the node abruptly: every connection is dropped without a close frame, as when
 //! the process dies, and its clients must reconnect elsewhere.
 
@@ -405,8 +408,10 @@ async fn drop_oldest(
     for left in (0..n).rev() {
         let Some(f) = next.take() else { break };
         match &*f {
+            // A channel this connection did not subscribe to: not for it anyway.
+            Fanout::Pub(d, _) if !subs.contains_key(&d.channel) => {}
             Fanout::Pub(d, _) => {
-                let Some(position) = subs.get_mut(&d.channel) else { continue };
+                let position = subs.get_mut(&d.channel).expect("checked above");
                 match position.arrive(&d.publication, &d.epoch) {
                     Arrival::Deliver => {
                         let o = d.publication.offset;
