@@ -968,10 +968,7 @@ fn cluster_text(
             "slow consumers: {} (queue {} per connection, {}): {} closed with 1008, {} publications dropped and told",
             r.slow_clients,
             r.queue_limit,
-            match r.slow_policy {
-                rtclab_cluster::slow::SlowPolicy::Disconnect => "disconnect",
-                rtclab_cluster::slow::SlowPolicy::DropOldest => "drop oldest",
-            },
+            r.slow_policy.name(),
             r.slow_disconnects,
             r.skipped
         );

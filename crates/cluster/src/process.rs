@@ -19,7 +19,7 @@ use tokio::process::{Child, Command};
 use crate::broker::Broker;
 use crate::node::{Node, NodeConfig};
 use crate::redis_broker::{RedisBroker, RedisRegistry};
-use crate::slow::{SlowConsumer, SlowPolicy};
+use crate::slow::SlowConsumer;
 use crate::stream::HistoryLimits;
 
 /// How long a node process may take to start listening.
@@ -62,9 +62,7 @@ impl NodeArgs {
             a.push("--default-buffers".into());
         }
         a.extend(["--queue".into(), self.slow.limit.to_string()]);
-        if self.slow.policy == SlowPolicy::DropOldest {
-            a.extend(["--slow-policy".into(), "drop-oldest".into()]);
-        }
+        a.extend(["--slow-policy".into(), self.slow.policy.name().into()]);
         a
     }
 }

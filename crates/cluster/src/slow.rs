@@ -27,6 +27,14 @@ pub enum SlowPolicy {
 }
 
 impl SlowPolicy {
+    /// Its name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SlowPolicy::Disconnect => "disconnect",
+            SlowPolicy::DropOldest => "drop-oldest",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<SlowPolicy, String> {
         match s {
             "disconnect" => Ok(SlowPolicy::Disconnect),
