@@ -1,7 +1,7 @@
 // The scaling lab end-to-end, as a learner uses it: run a cluster, kill a node half-way, read
 // what its clients recovered; run it again without jitter and see them all come back at once;
 // then follow one delivery on the timeline back to the frame and the publication; then the
-// load balancer's modes, one direct message across nodes on the timeline, and two of the
+// load balancer's modes, one direct message across nodes on the timeline, and three of the
 // scaling lessons as a learner takes them.
 import path from 'node:path';
 import { browserE2E, check, screenshots } from './lib.mjs';
@@ -33,6 +33,27 @@ await browserE2E('cluster', async (page) => {
   check(Math.max(...herd) === 10, `without jitter all 10 reconnect at once (${herd})`);
   check(Math.max(...spread) < Math.max(...herd), `jitter flattened the spike (${spread} vs ${herd})`);
   await page.getByTestId('cluster-storm').screenshot({ path: path.join(screenshots, 'cluster-herd.png') });
+
+  // Scaling while users are connected, through a sticky balancer: node 2 is removed politely
+  // (its users closed with 1001) and node 4 joins; only the users who had to reconnect reach it.
+  check(await page.getByTestId('cluster-add').isDisabled(), 'adding a node needs a balancer');
+  await page.getByTestId('cluster-jitter').check();
+  await page.getByTestId('cluster-lb').selectOption({ label: 'via sticky cookie' });
+  await page.getByTestId('cluster-remove').selectOption({ label: 'node 2' });
+  check((await page.getByTestId('cluster-kill').inputValue()) !== '2', 'choosing a removal clears the kill');
+  await page.getByTestId('cluster-add').check();
+  await page.getByTestId('cluster-run').click();
+  await page.getByTestId('cluster-running').waitFor({ timeout: 20_000 });
+  await page.getByTestId('cluster-report').waitFor({ timeout: 60_000 });
+  check((await text('cluster-going-away')) === '10', `node 2's ten users were closed with 1001 (${await text('cluster-going-away')})`);
+  check((await text('cluster-recovered')) === '10', `and all of them recovered (${await text('cluster-recovered')})`);
+  const scaled = await page.getByTestId('cluster-node-row').evaluateAll((rs) => rs.map((r) => [Number(r.getAttribute('data-before')), Number(r.getAttribute('data-after'))]));
+  check(scaled.length === 4 && scaled[1][1] === 0 && scaled[3][0] === 0 && scaled[3][1] >= 1, `node 2 emptied, node 4 took some of its users (${JSON.stringify(scaled)})`);
+  check(scaled.reduce((a, [, after]) => a + after, 0) === 30, 'every user is connected at the end');
+  const lines = await page.getByTestId('cluster-connections-line').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute('data-last'))));
+  check(lines.length === 4 && lines[1] === 0 && lines[3] === scaled[3][1], `the chart ends where the table does (${lines})`);
+  await page.getByTestId('cluster-connections').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'cluster-scale.png') });
 
   // A delivery on the timeline: its publication by the broker, the node's frame, the delivery.
   await page.getByTestId('tab-timeline').click();
@@ -116,4 +137,16 @@ await browserE2E('cluster', async (page) => {
   const herdVerdict = page.getByTestId('cluster-block-the-herd-verdict');
   await herdVerdict.waitFor({ timeout: 60_000 });
   check((await herdVerdict.getAttribute('data-right')) === 'true', `10 at once without jitter: ${await herdVerdict.textContent()}`);
+
+  // Scaling up, predicted the way most people guess first (the new node takes its share: 7 or
+  // 8 of 30) and called wrong: open WebSockets stay where they are.
+  await page.getByTestId('lesson-scaling-up-and-down').click();
+  await page.getByTestId('cluster-block-new-node-load-guess').fill('8');
+  await page.getByTestId('cluster-block-new-node-load-run').click();
+  const newNode = page.getByTestId('cluster-block-new-node-load-verdict');
+  await newNode.waitFor({ timeout: 60_000 });
+  check((await newNode.getAttribute('data-right')) === 'false', `8 on the new node is wrong: ${await newNode.textContent()}`);
+  check((await page.getByTestId('cluster-block-new-node-load-result').getAttribute('data-measured')) === '0', 'the run measured 0 connections on node 4');
+  await page.getByTestId('cluster-block-new-node-load-result').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'cluster-scale-lesson.png') });
 });

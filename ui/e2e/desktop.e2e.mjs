@@ -51,9 +51,11 @@ try {
     set('field-clients', '2'); set('field-rate', '5'); set('field-durationS', '1');`);
   await wd.click(await wd.find('[data-testid=run]'));
   await until(() => wd.exec('return document.querySelector("[data-testid=run-status]")?.dataset.state === "finished"'), 60_000, 'the run to finish');
-  const kinds = await wd.exec('return [...new Set([...document.querySelectorAll("[data-testid=event-row]")].map(r => r.dataset.kind))]');
   const count = await wd.exec('return window.__rtclab.eventCount()');
   check(count > 20, `events streamed into the window (${count})`);
+  // The list draws on the next frame after the run's last events arrive.
+  await until(() => wd.exec('return document.querySelectorAll("[data-testid=event-row]").length > 0'), 10_000, 'the event list to show rows');
+  const kinds = await wd.exec('return [...new Set([...document.querySelectorAll("[data-testid=event-row]")].map(r => r.dataset.kind))]');
   check(kinds.length > 0, 'the event list shows rows');
   // Select a frame and read it in the inspector.
   await wd.exec(`const s = document.querySelector('[data-testid=filter-kind]'); s.value = 'ws_frame'; s.dispatchEvent(new Event('change', { bubbles: true }));`);

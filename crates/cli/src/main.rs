@@ -175,6 +175,14 @@ enum Command {
         /// Kill node I (numbered from 1) when half the messages are out.
         #[arg(long, value_name = "I")]
         kill_node: Option<usize>,
+        /// Scale down: take node I out of the balancer and close its connections with 1001
+        /// (going away) when half the messages are out.
+        #[arg(long, value_name = "I")]
+        remove_node: Option<usize>,
+        /// Scale up: add a node behind the load balancer when half the messages are out
+        /// (needs --lb).
+        #[arg(long)]
+        add_node: bool,
         /// Publications the channel's history keeps (a client that missed more is not recovered).
         #[arg(long, default_value_t = 1000)]
         history: usize,
@@ -591,6 +599,8 @@ async fn dispatch(cmd: Command) -> Result<()> {
             messages,
             rate,
             kill_node,
+            remove_node,
+            add_node,
             history,
             no_jitter,
             seed,
@@ -612,6 +622,8 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 messages,
                 rate,
                 kill_node,
+                remove_node,
+                add_node,
                 history,
                 jitter: !no_jitter,
                 seed,
@@ -982,21 +994,33 @@ fn cluster_text(
         r.connections_before,
         r.connections_after
     );
-    if let Some(k) = spec.kill_node {
+    if let Some(n) = r.added_node {
         let _ = writeln!(
             s,
-            "node {} killed half-way: {} clients moved; {} recovered every message they missed, {} were told \"not recovered\" and reloaded",
-            k + 1,
-            r.moved,
-            r.recovered,
-            r.not_recovered
+            "node {n} added half-way: it holds {} connections at the end (open WebSockets stay where they are; only new or reconnecting ones can go to it)",
+            r.connections_after.get(n - 1).copied().unwrap_or(0)
+        );
+    }
+    let half_way = match (r.killed_node, r.removed_node) {
+        (Some(k), _) => Some((format!("node {k} killed"), "kill")),
+        (None, Some(k)) => Some((
+            format!("node {k} removed (scale down; {} connections closed with 1001 going away)", r.going_away),
+            "removal",
+        )),
+        (None, None) => None,
+    };
+    if let Some((what, when)) = half_way {
+        let _ = writeln!(
+            s,
+            "{what} half-way: {} clients moved; {} recovered every message they missed, {} were told \"not recovered\" and reloaded",
+            r.moved, r.recovered, r.not_recovered
         );
         if let Some(p) = r.recovery_ms {
-            let _ = writeln!(s, "kill → resubscribed: p50 {:.0} ms, p99 {:.0} ms", p.p50, p.p99);
+            let _ = writeln!(s, "{when} → resubscribed: p50 {:.0} ms, p99 {:.0} ms", p.p50, p.p99);
         }
         let _ = writeln!(
             s,
-            "reconnect attempts per 100 ms after the kill: {:?} (peak {})",
+            "reconnect attempts per 100 ms after the {when}: {:?} (peak {})",
             r.reconnects_per_100ms, r.reconnect_peak_per_100ms
         );
     }

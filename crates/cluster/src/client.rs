@@ -87,6 +87,9 @@ pub struct ClientLog {
     pub skipped: u64,
     /// The close code of every connection a node closed.
     pub closes: Vec<u16>,
+    /// When each connection that a node welcomed ended (one per `nodes` entry, but the last
+    /// while it is still open).
+    pub ended: Vec<Instant>,
 }
 
 impl ClientLog {
@@ -112,6 +115,7 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
         lock(&log).attempts.push(Instant::now());
         let directory = cfg.trace.as_ref().map(|t| (&t.directory, t.id));
         let small_buffer = cfg.read_delay.map(|_| SLOW_RECV_BUFFER);
+        let mut welcomed = false;
         if let Ok((mut ws, carriers)) = connect(cfg.nodes[node], cfg.source, directory, &mut cookie, small_buffer).await
         {
             let sub = ClientMsg::Subscribe {
@@ -132,6 +136,7 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
                                 let Ok(m) = serde_json::from_str::<NodeMsg>(&text) else { continue };
                                 if let NodeMsg::Welcome { node: n, .. } = &m {
                                     on_node = n.saturating_sub(1);
+                                    welcomed = true;
                                     lock(&log).nodes.push((Instant::now(), *n));
                                 }
                                 let delivered = on_message(m, &mut position, &mut attempt, &log);
@@ -158,7 +163,13 @@ pub async fn run(cfg: ClientConfig, mut stop: watch::Receiver<bool>, log: Arc<Mu
             }
         }
         // Lost the node, or could not reach it: wait, then try the next one.
-        lock(&log).reconnects += 1;
+        {
+            let mut l = lock(&log);
+            if welcomed {
+                l.ended.push(Instant::now());
+            }
+            l.reconnects += 1;
+        }
         let wait = cfg.backoff.delay(attempt, &mut rng);
         attempt = attempt.saturating_add(1);
         node = (node + 1) % cfg.nodes.len();

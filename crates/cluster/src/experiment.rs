@@ -1,7 +1,9 @@
 //! One cluster experiment (`rtc-lab cluster`): nodes sharing a broker (in-process, or Redis
-//! with `--redis URL`), clients spread over them round-robin, a publisher on a fixed schedule, and optionally a node
-//! killed half-way. Its report counts what every client received against what was
-//! published, and times the fan-out and the recovery.
+//! with `--redis URL`), clients spread over them round-robin, a publisher on a fixed schedule,
+//! and half-way optionally a node killed, a node removed politely (scale down: drained, its
+//! connections closed with 1001) or a node added behind the load balancer (scale up). Its
+//! report counts what every client received against what was published, times the fan-out
+//! and the recovery, and counts the connections on each node every 100 ms.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +18,7 @@ use crate::backend::BackendSpec;
 use crate::backoff::Backoff;
 use crate::balancer::{Balancer, LbMode, Upstreams};
 use crate::client::{self, ClientConfig, ClientLog};
-use crate::node::Node;
+use crate::node::{GOING_AWAY, Node};
 use crate::process::{NodeArgs, NodeProcess};
 use crate::slow::{POLICY_VIOLATION, SlowConsumer, SlowPolicy};
 use crate::stream::HistoryLimits;
@@ -45,6 +47,10 @@ pub struct ClusterSpec {
     pub rate: f64,
     /// The node (0-based) killed when half the messages are out.
     pub kill_node: Option<usize>,
+    /// The node (0-based) removed politely when half the messages are out (scale down).
+    pub remove_node: Option<usize>,
+    /// A node joins behind the load balancer when half the messages are out (scale up).
+    pub add_node: bool,
     /// Publications the channel's history keeps.
     pub history: usize,
     pub jitter: bool,
@@ -78,6 +84,8 @@ impl Default for ClusterSpec {
             messages: 200,
             rate: 100.0,
             kill_node: None,
+            remove_node: None,
+            add_node: false,
             history: 1000,
             jitter: true,
             seed: 1,
@@ -143,7 +151,39 @@ impl ClusterSpec {
                 );
             }
         }
+        if let Some(r) = self.remove_node {
+            if self.nodes < 2 {
+                return Err(
+                    "--remove-node needs --nodes 2 or more: the clients of a removed node need another to go to".into(),
+                );
+            }
+            if r >= self.nodes {
+                return bad(
+                    "remove-node",
+                    format!("1 to {} (the nodes are numbered from 1)", self.nodes),
+                    (r + 1).to_string(),
+                );
+            }
+            if self.kill_node.is_some() {
+                return Err(
+                    "--kill-node and --remove-node both act half-way: pick one (a crash or a scale-down)".into()
+                );
+            }
+        }
+        if self.add_node {
+            if self.lb.is_none() {
+                return Err("--add-node needs --lb MODE: clients find a new node only through the load balancer".into());
+            }
+            if self.nodes == MAX_NODES {
+                return bad("nodes", format!("1 to {} with --add-node", MAX_NODES - 1), self.nodes.to_string());
+            }
+        }
         Ok(())
+    }
+
+    /// Nodes the run has at its end, the added one included.
+    pub fn all_nodes(&self) -> usize {
+        self.nodes + usize::from(self.add_node)
     }
 
     /// How clients wait before reconnecting: from half a second, doubling up to 10 s.
@@ -206,9 +246,18 @@ pub struct ClusterReport {
     /// Reconnect attempts per 100 ms from the kill on, and the largest bucket.
     pub reconnects_per_100ms: Vec<u32>,
     pub reconnect_peak_per_100ms: u32,
-    /// Clients whose node was killed.
+    /// Clients whose node was killed or removed.
     #[ts(type = "number")]
     pub moved: u64,
+    /// The node removed politely half-way (scale down), numbered from 1.
+    pub removed_node: Option<usize>,
+    /// The node added half-way behind the balancer (scale up), numbered from 1.
+    pub added_node: Option<usize>,
+    /// Connections closed by their node with 1001 (going away: a scale-down).
+    #[ts(type = "number")]
+    pub going_away: u64,
+    /// Connections on each node every 100 ms from the first publication on.
+    pub connections_over_time: ConnectionsOverTime,
     /// Where the broker and the history lived ("the in-process broker", "Redis at …").
     pub backend: String,
     /// The load balancer the clients connected through, if any.
@@ -226,6 +275,18 @@ pub struct ClusterReport {
     /// Publications nodes dropped for slow clients and told them of (`gap` notices).
     #[ts(type = "number")]
     pub skipped: u64,
+}
+
+/// Open connections per node, sampled every `step_ms` from the first publication and once at
+/// the run's end; `per_node[n][i]` is node n+1's count at `at_ms[i]`, and `event_ms` is when
+/// the half-way event happened (all in ms from the first publication).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ConnectionsOverTime {
+    pub step_ms: u32,
+    pub at_ms: Vec<f64>,
+    pub per_node: Vec<Vec<u32>>,
+    pub event_ms: Option<f64>,
 }
 
 /// What the app's cluster form offers: the defaults and the limits.
@@ -262,6 +323,12 @@ pub struct ClusterRunRequest {
     pub rate: f64,
     /// The node killed half-way, numbered from 1.
     pub kill_node: Option<usize>,
+    /// The node removed politely half-way (scale down), numbered from 1.
+    #[serde(default)]
+    pub remove_node: Option<usize>,
+    /// Add a node behind the load balancer half-way (scale up; needs `lb`).
+    #[serde(default)]
+    pub add_node: bool,
     pub history: usize,
     pub jitter: bool,
     #[ts(type = "number")]
@@ -284,6 +351,8 @@ impl Default for ClusterRunRequest {
             messages: s.messages,
             rate: s.rate,
             kill_node: Some(2),
+            remove_node: None,
+            add_node: false,
             history: s.history,
             jitter: s.jitter,
             seed: s.seed,
@@ -299,12 +368,17 @@ impl ClusterRunRequest {
         if self.kill_node == Some(0) {
             return Err(format!("--kill-node numbers the nodes from 1 (1 to {})", self.nodes));
         }
+        if self.remove_node == Some(0) {
+            return Err(format!("--remove-node numbers the nodes from 1 (1 to {})", self.nodes));
+        }
         let spec = ClusterSpec {
             nodes: self.nodes,
             clients: self.clients,
             messages: self.messages,
             rate: self.rate,
             kill_node: self.kill_node.map(|k| k - 1),
+            remove_node: self.remove_node.map(|r| r - 1),
+            add_node: self.add_node,
             history: self.history,
             jitter: self.jitter,
             seed: self.seed,
@@ -341,45 +415,27 @@ pub async fn run_traced(
     let limits = HistoryLimits { size: spec.history, ..HistoryLimits::default() };
     let backend = spec.backend.start(limits, spec.seed).await?;
     let publisher = backend.publisher();
-    let registry = spec.lb.is_some_and(LbMode::uses_registry);
     let mut nodes = Vec::new();
     for id in 0..spec.nodes {
-        let node = match &spec.processes {
-            None => {
-                let mut config = backend.node_config(id, registry).await?;
-                config.slow = spec.slow;
-                RunningNode::Task(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?)
-            }
-            Some(program) => {
-                let (redis, prefix) = backend.redis().ok_or("--processes needs --redis")?;
-                let args = NodeArgs {
-                    id,
-                    redis,
-                    prefix,
-                    history: spec.history,
-                    registry,
-                    default_buffers: false,
-                    slow: spec.slow,
-                };
-                RunningNode::Process(NodeProcess::spawn(program, &args).await?)
-            }
-        };
-        nodes.push(node);
+        nodes.push(start_node(spec, &backend, id).await?);
     }
     let rss_before: Option<u64> = nodes.iter().map(RunningNode::rss_kib).sum();
     let directory = ClientDirectory::default();
     let publications = Publications::default();
-    let experiments: Arc<[Arc<str>]> = (0..spec.nodes).map(|n| Arc::from(node_experiment(n))).collect();
+    let experiments: Arc<[Arc<str>]> = (0..spec.all_nodes()).map(|n| Arc::from(node_experiment(n))).collect();
+    let tap_for = |n: usize, node: &RunningNode, recorder: &Recorder| {
+        let config = TapConfig {
+            experiment: experiments[n].clone(),
+            upstream: node.addr(),
+            recorder: recorder.clone(),
+            directory: directory.clone(),
+        };
+        async move { Tap::start(config).await.map_err(|e| format!("starting the tap of node {}: {e}", n + 1)) }
+    };
     let mut taps = Vec::new();
     if let Some(recorder) = recorder {
         for (n, node) in nodes.iter().enumerate() {
-            let config = TapConfig {
-                experiment: experiments[n].clone(),
-                upstream: node.addr(),
-                recorder: recorder.clone(),
-                directory: directory.clone(),
-            };
-            taps.push(Tap::start(config).await.map_err(|e| format!("starting the tap of node {}: {e}", n + 1))?);
+            taps.push(tap_for(n, node, recorder).await?);
         }
     }
     let behind: Vec<_> = if taps.is_empty() {
@@ -450,6 +506,8 @@ pub async fn run_traced(
     let start = tokio::time::Instant::now();
     let gap = Duration::from_secs_f64(1.0 / spec.rate);
     let mut killed_at = None;
+    let mut removed_at = None;
+    let mut added_node = None;
     let mut failed = None;
     for i in 0..spec.messages {
         let due = tokio::time::sleep_until(start + gap.mul_f64(i as f64));
@@ -502,6 +560,58 @@ pub async fn run_traced(
                 r.record(NewEvent::new(&experiments[k], Actor::Tap, note));
             }
         }
+        if i + 1 == spec.messages / 2
+            && let Some(k) = spec.remove_node
+        {
+            // Out of the balancer first (no new connection goes there), then drained.
+            removed_at = Some(Instant::now());
+            if let Some(slot) = upstreams.write().unwrap_or_else(|p| p.into_inner()).get_mut(k) {
+                *slot = None;
+            }
+            if let Err(e) = nodes[k].drain().await {
+                failed = Some(e);
+                break;
+            }
+            if let Some(r) = recorder {
+                let note = EventKind::Note {
+                    text: format!(
+                        "node {} removed (scale down): it closes its connections with 1001 going away",
+                        k + 1
+                    ),
+                };
+                r.record(NewEvent::new(&experiments[k], Actor::Tap, note));
+            }
+        }
+        if i + 1 == spec.messages / 2 && spec.add_node {
+            let id = nodes.len();
+            let node = match start_node(spec, &backend, id).await {
+                Ok(n) => n,
+                Err(e) => {
+                    failed = Some(e);
+                    break;
+                }
+            };
+            let mut addr = node.addr();
+            if let Some(r) = recorder {
+                match tap_for(id, &node, r).await {
+                    Ok(tap) => {
+                        addr = tap.addr();
+                        taps.push(tap);
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+                let note = EventKind::Note {
+                    text: format!("node {} added (scale up): the balancer sends new connections to it too", id + 1),
+                };
+                r.record(NewEvent::new(&experiments[id], Actor::Tap, note));
+            }
+            nodes.push(node);
+            added_node = Some(id + 1);
+            upstreams.write().unwrap_or_else(|p| p.into_inner()).push(Some(addr));
+        }
     }
     if let Some(why) = failed {
         stop_all(&stop, tasks, &mut nodes, taps, &backend).await;
@@ -524,13 +634,77 @@ pub async fn run_traced(
     stop_all(&stop, tasks, &mut nodes, taps, &backend).await;
     let backend = backend.describe();
     let logs: Vec<ClientLog> = logs.iter().map(|l| peek(l, ClientLog::clone)).collect();
-    let mut r = report(spec, &logs, &published_at, killed_at, backend);
+    let mut r = report(spec, &logs, &published_at, killed_at.or(removed_at), backend);
     r.mem_per_conn_kib = mem_per_conn_kib;
     r.lb = spec.lb;
-    r.connections_before = per_node(spec.nodes, logs.iter().filter_map(|l| l.nodes.first()));
-    r.connections_after = per_node(spec.nodes, logs.iter().filter_map(|l| l.nodes.last()));
+    r.added_node = added_node;
+    r.connections_before = per_node(spec.all_nodes(), logs.iter().filter_map(|l| l.nodes.first()));
+    r.connections_after = per_node(spec.all_nodes(), logs.iter().filter_map(|l| l.nodes.last()));
+    if let Some(&start) = published_at.first() {
+        let end = Instant::now();
+        r.connections_over_time = connections_over_time(spec.all_nodes(), &logs, start, end);
+        r.connections_over_time.event_ms =
+            killed_at.or(removed_at).map(|t| t.saturating_duration_since(start).as_secs_f64() * 1000.0);
+    }
     Ok(r)
 }
+
+/// Starts node `id` (from 0) as the run asks: a task of this process or a process of its own.
+async fn start_node(spec: &ClusterSpec, backend: &crate::backend::Backend, id: usize) -> Result<RunningNode, String> {
+    let registry = spec.lb.is_some_and(LbMode::uses_registry);
+    match &spec.processes {
+        None => {
+            let mut config = backend.node_config(id, registry).await?;
+            config.slow = spec.slow;
+            Ok(RunningNode::Task(Node::start(config).await.map_err(|e| format!("starting node {}: {e}", id + 1))?))
+        }
+        Some(program) => {
+            let (redis, prefix) = backend.redis().ok_or("--processes needs --redis")?;
+            let args = NodeArgs {
+                id,
+                redis,
+                prefix,
+                history: spec.history,
+                registry,
+                default_buffers: false,
+                slow: spec.slow,
+            };
+            Ok(RunningNode::Process(NodeProcess::spawn(program, &args).await?))
+        }
+    }
+}
+
+/// Counts each node's open connections every `SAMPLE` from `start`, and once more just before
+/// `end` (so the last point is the run's end): a connection is open from its node's welcome to
+/// when the client saw it end.
+fn connections_over_time(nodes: usize, logs: &[ClientLog], start: Instant, end: Instant) -> ConnectionsOverTime {
+    let span = end.saturating_duration_since(start);
+    let samples = (span.as_millis() / SAMPLE.as_millis()) as usize + 1;
+    // Long runs: fewer, wider samples, so a chart stays a few hundred points.
+    let stride = samples.div_ceil(MAX_SAMPLES).max(1);
+    let step = SAMPLE * stride as u32;
+    let count = samples.div_ceil(stride) + 1;
+    let last = end.checked_sub(Duration::from_micros(1)).unwrap_or(end).max(start);
+    let at = |s: usize| (start + step * s as u32).min(last);
+    let mut per_node = vec![vec![0u32; count]; nodes];
+    for l in logs {
+        for (i, (opened, node)) in l.nodes.iter().enumerate() {
+            let closed = l.ended.get(i).copied().unwrap_or(end);
+            let Some(series) = node.checked_sub(1).and_then(|n| per_node.get_mut(n)) else { continue };
+            for (s, slot) in series.iter_mut().enumerate() {
+                if *opened <= at(s) && at(s) < closed {
+                    *slot += 1;
+                }
+            }
+        }
+    }
+    let at_ms = (0..count).map(|s| at(s).duration_since(start).as_secs_f64() * 1000.0).collect();
+    ConnectionsOverTime { step_ms: step.as_millis() as u32, at_ms, per_node, event_ms: None }
+}
+
+/// Sampling of the connections chart, and the most samples it keeps.
+const SAMPLE: Duration = Duration::from_millis(100);
+const MAX_SAMPLES: usize = 600;
 
 /// How many of the connections were on each node (node 1 first).
 fn per_node<'a>(nodes: usize, on: impl Iterator<Item = &'a (Instant, usize)>) -> Vec<u32> {
@@ -555,6 +729,17 @@ impl RunningNode {
         match self {
             RunningNode::Task(n) => n.addr,
             RunningNode::Process(p) => p.addr,
+        }
+    }
+
+    /// Takes it out of service politely (see `Node::drain`).
+    async fn drain(&mut self) -> Result<(), String> {
+        match self {
+            RunningNode::Task(n) => {
+                n.drain();
+                Ok(())
+            }
+            RunningNode::Process(p) => p.drain().await,
         }
     }
 
@@ -599,7 +784,7 @@ fn report(
     spec: &ClusterSpec,
     logs: &[ClientLog],
     published_at: &[Instant],
-    killed_at: Option<Instant>,
+    moved_at: Option<Instant>,
     backend: String,
 ) -> ClusterReport {
     let published = published_at.len() as u64;
@@ -616,7 +801,7 @@ fn report(
         if l.not_recovered == 0 {
             lost += published.saturating_sub(l.delivered.len() as u64 + l.skipped);
         }
-        if let Some(k) = killed_at {
+        if let Some(k) = moved_at {
             let after: Vec<&Instant> = l.attempts.iter().skip(1).filter(|t| **t >= k).collect();
             if !after.is_empty() {
                 moved += 1;
@@ -636,7 +821,11 @@ fn report(
     let sum = |f: fn(&ClientLog) -> u64| logs.iter().map(f).sum::<u64>();
     ClusterReport {
         nodes: spec.nodes,
-        killed_node: killed_at.and(spec.kill_node).map(|k| k + 1),
+        killed_node: moved_at.and(spec.kill_node).map(|k| k + 1),
+        removed_node: moved_at.and(spec.remove_node).map(|k| k + 1),
+        added_node: None,
+        going_away: logs.iter().map(|l| l.closes.iter().filter(|c| **c == GOING_AWAY).count() as u64).sum(),
+        connections_over_time: ConnectionsOverTime::default(),
         clients: spec.clients,
         published,
         delivered: sum(|l| l.delivered.len() as u64),

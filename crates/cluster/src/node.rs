@@ -13,7 +13,9 @@
 //! closed with 1008 to recover, or told with a `gap` notice which publications were dropped.
 //!
 //! `kill` ends the node abruptly: every connection is dropped without a close frame, as when
-//! the process dies, and its clients must reconnect elsewhere.
+//! the process dies, and its clients must reconnect elsewhere. `drain` is the scale-down a
+//! deploy does: the node stops taking connections and closes each open one with 1001 (going
+//! away), tidying its registry entries, so its clients reconnect elsewhere and recover.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -49,6 +51,8 @@ const SEND_BUFFER: usize = 32 * 1024;
 /// Close code for "the node cannot serve you right now; come back (elsewhere)" (RFC 6455's
 /// 1013 Try Again Later).
 pub const TRY_AGAIN_LATER: u16 = 1013;
+/// Close code of a node leaving the cluster on purpose (RFC 6455's 1001 Going Away).
+pub const GOING_AWAY: u16 = 1001;
 
 /// What a node is started with.
 #[derive(Debug, Clone)]
@@ -73,6 +77,7 @@ pub struct NodeConfig {
 struct NodeState {
     config: NodeConfig,
     killed: watch::Receiver<bool>,
+    draining: watch::Receiver<bool>,
     /// Logged-in sessions (token → user) when there is no registry: in this node's memory
     /// only, the state a load balancer must keep a user's connections next to.
     sessions: Arc<Mutex<HashMap<String, String>>>,
@@ -91,6 +96,7 @@ pub struct Node {
     pub id: usize,
     pub addr: SocketAddr,
     kill: watch::Sender<bool>,
+    drain: watch::Sender<bool>,
     task: JoinHandle<()>,
 }
 
@@ -100,6 +106,7 @@ impl Node {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (kill, killed) = watch::channel(false);
+        let (drain, draining) = watch::channel(false);
         let id = config.id;
         if let Some(registry) = config.registry.clone() {
             tokio::spawn(heartbeat(registry, id, killed.clone()));
@@ -107,6 +114,7 @@ impl Node {
         let state = NodeState {
             config,
             killed: killed.clone(),
+            draining: draining.clone(),
             sessions: Arc::default(),
             next_token: Arc::new(AtomicU64::new(1)),
         };
@@ -120,12 +128,23 @@ impl Node {
             let _ = tcp.set_nodelay(true);
             let _ = socket2::SockRef::from(&*tcp).set_send_buffer_size(SEND_BUFFER);
         });
-        let mut until = killed;
+        let (mut until_killed, mut until_drained) = (killed, draining);
+        let stopped = async move {
+            tokio::select! {
+                _ = until_true(&mut until_killed) => {}
+                _ = until_true(&mut until_drained) => {}
+            }
+        };
         let task = tokio::spawn(async move {
-            let _ =
-                axum::serve(listener, app).with_graceful_shutdown(async move { until_true(&mut until).await }).await;
+            let _ = axum::serve(listener, app).with_graceful_shutdown(stopped).await;
         });
-        Ok(Node { id, addr, kill, task })
+        Ok(Node { id, addr, kill, drain, task })
+    }
+
+    /// Takes the node out of service politely: it accepts no new connections and closes each
+    /// open one with 1001 (going away), unregistering its users, so its clients move on.
+    pub fn drain(&self) {
+        let _ = self.drain.send(true);
     }
 
     /// Ends the node at once: no new connections, every open one dropped without a close
@@ -231,6 +250,7 @@ enum End {
 async fn serve(st: NodeState, mut socket: WebSocket, user: Option<String>) {
     let broker = st.config.broker.clone();
     let mut killed = st.killed.clone();
+    let mut draining = st.draining.clone();
     let mut live = broker.subscribe();
     if let (Some(r), Some(u)) = (&st.config.registry, &user) {
         let _ = r.register(u, st.id()).await;
@@ -243,6 +263,10 @@ async fn serve(st: NodeState, mut socket: WebSocket, user: Option<String>) {
         loop {
             tokio::select! {
                 _ = until_true(&mut killed) => break End::Killed,
+                _ = until_true(&mut draining) => break End::Close(
+                    GOING_AWAY,
+                    format!("node {} is leaving the cluster (scaled down); reconnect and recover", st.id() + 1),
+                ),
                 incoming = socket.recv() => match incoming {
                     Some(Ok(Message::Text(text))) => {
                         if let Err(e) = on_client_msg(&st, &mut socket, &mut subs, &mut live, user.as_deref(), &text).await {

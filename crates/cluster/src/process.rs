@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 
 use crate::broker::Broker;
@@ -95,13 +95,19 @@ pub async fn serve_node(args: NodeArgs) -> Result<(), String> {
     .await
     .map_err(|e| format!("node {}: cannot listen: {e}", args.id + 1))?;
     println!("{}", serde_json::to_string(&Ready { addr: node.addr }).expect("serialises"));
-    // Until the parent goes away.
-    let mut sink = [0u8; 64];
-    let mut stdin = tokio::io::stdin();
-    while matches!(stdin.read(&mut sink).await, Ok(n) if n > 0) {}
+    // Until the parent goes away; a `drain` line from it takes the node out of service.
+    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.trim() == DRAIN {
+            node.drain();
+        }
+    }
     node.kill();
     Ok(())
 }
+
+/// What the parent writes on a node process's stdin to drain it (see `Node::drain`).
+const DRAIN: &str = "drain";
 
 /// A node running as a child process.
 #[derive(Debug)]
@@ -133,6 +139,15 @@ impl NodeProcess {
             Err(_) => return Err(format!("{what} did not listen within {} s", START_WITHIN.as_secs())),
         };
         Ok(NodeProcess { id: args.id, addr: ready.addr, child })
+    }
+
+    /// Asks the node to leave the cluster politely (its connections closed with 1001).
+    pub async fn drain(&mut self) -> Result<(), String> {
+        let stdin = self.child.stdin.as_mut().ok_or_else(|| format!("node {}: no stdin", self.id + 1))?;
+        stdin
+            .write_all(format!("{DRAIN}\n").as_bytes())
+            .await
+            .map_err(|e| format!("draining node {}: {e}", self.id + 1))
     }
 
     /// SIGKILL: the process dies at once, its sockets closed by the kernel, nothing tidied up.

@@ -134,7 +134,7 @@ impl Lesson {
 
     pub fn cluster_blocks(&self) -> impl Iterator<Item = &crate::blocks::ClusterBlock> {
         self.blocks().filter_map(|b| match b {
-            Block::Cluster(c) => Some(c),
+            Block::Cluster(c) => Some(&**c),
             _ => None,
         })
     }

@@ -39,7 +39,8 @@ fn lessons_come_in_order_with_their_blocks() {
             "sessions-behind-a-load-balancer",
             "a-connection-registry",
             "node-failure-and-recovery",
-            "reconnect-storms"
+            "reconnect-storms",
+            "scaling-up-and-down"
         ]
     );
     for lesson in &course.lessons {

@@ -8,7 +8,15 @@ export type ClusterRunRequest = { nodes: number, clients: number, messages: numb
 /**
  * The node killed half-way, numbered from 1.
  */
-kill_node: number | null, history: number, jitter: boolean, seed: number, 
+kill_node: number | null, 
+/**
+ * The node removed politely half-way (scale down), numbered from 1.
+ */
+remove_node: number | null, 
+/**
+ * Add a node behind the load balancer half-way (scale up; needs `lb`).
+ */
+add_node: boolean, history: number, jitter: boolean, seed: number, 
 /**
  * A Redis to use as the broker (`redis://host:port`, or `local` to start one for the run);
  * `None`: the in-process broker.

@@ -5,4 +5,4 @@ import type { LbMode } from "./LbMode";
  * A cluster run's settings; absent ones take the lab's defaults (or the block's own). The
  * same shape is what a learner's changes to a challenge arrive in.
  */
-export type ClusterSettings = { mode: LbMode | null, nodes: number | null, users: number | null, clients: number | null, messages: number | null, rate: number | null, kill_node: number | null, history: number | null, jitter: boolean | null, };
+export type ClusterSettings = { mode: LbMode | null, nodes: number | null, users: number | null, clients: number | null, messages: number | null, rate: number | null, kill_node: number | null, remove_node: number | null, add_node: boolean | null, history: number | null, jitter: boolean | null, };

@@ -1,6 +1,7 @@
 //! The `cluster` block: a scaling-lab run — the load-balancer check (`check = "sessions"`) or
-//! a cluster with a node killed half-way (`check = "kill"`) — with a prediction of one of its
-//! counts or a challenge on one of them. Both are scored against the block's own run.
+//! a cluster with a node killed, removed or added half-way (`check = "kill"`, optionally
+//! behind a balancer) — with a prediction of one of its counts or a challenge on one of them.
+//! Both are scored against the block's own run.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,7 +17,7 @@ use crate::{Error, Result};
 pub enum ClusterCheck {
     /// Users log in and open WebSockets through the load balancer, then message each other.
     Sessions,
-    /// Clients on a cluster, a publisher, one node killed half-way.
+    /// Clients on a cluster, a publisher, one node killed (or removed, or added) half-way.
     Kill,
 }
 
@@ -35,9 +36,17 @@ impl ClusterCheck {
     pub fn metrics(self) -> &'static [&'static str] {
         match self {
             ClusterCheck::Sessions => &["accepted", "rejected", "direct_delivered", "direct_cross_node"],
-            ClusterCheck::Kill => {
-                &["moved", "recovered", "not_recovered", "lost", "duplicates", "delivered", "reconnect_peak_per_100ms"]
-            }
+            ClusterCheck::Kill => &[
+                "moved",
+                "recovered",
+                "not_recovered",
+                "lost",
+                "duplicates",
+                "delivered",
+                "reconnect_peak_per_100ms",
+                "going_away",
+                "added_node_connections",
+            ],
         }
     }
 
@@ -45,7 +54,18 @@ impl ClusterCheck {
     pub fn settings(self) -> &'static [&'static str] {
         match self {
             ClusterCheck::Sessions => &["mode", "nodes", "users"],
-            ClusterCheck::Kill => &["nodes", "clients", "messages", "rate", "kill_node", "history", "jitter"],
+            ClusterCheck::Kill => &[
+                "mode",
+                "nodes",
+                "clients",
+                "messages",
+                "rate",
+                "kill_node",
+                "remove_node",
+                "add_node",
+                "history",
+                "jitter",
+            ],
         }
     }
 }
@@ -64,6 +84,8 @@ pub struct ClusterSettings {
     pub messages: Option<u64>,
     pub rate: Option<f64>,
     pub kill_node: Option<usize>,
+    pub remove_node: Option<usize>,
+    pub add_node: Option<bool>,
     pub history: Option<usize>,
     pub jitter: Option<bool>,
 }
@@ -84,6 +106,8 @@ impl ClusterSettings {
         add("messages", self.messages.is_some());
         add("rate", self.rate.is_some());
         add("kill_node", self.kill_node.is_some());
+        add("remove_node", self.remove_node.is_some());
+        add("add_node", self.add_node.is_some());
         add("history", self.history.is_some());
         add("jitter", self.jitter.is_some());
         v
@@ -99,6 +123,8 @@ impl ClusterSettings {
             messages: over.messages.or(self.messages),
             rate: over.rate.or(self.rate),
             kill_node: over.kill_node.or(self.kill_node),
+            remove_node: over.remove_node.or(self.remove_node),
+            add_node: over.add_node.or(self.add_node),
             history: over.history.or(self.history),
             jitter: over.jitter.or(self.jitter),
         }
@@ -197,17 +223,21 @@ impl ClusterBlock {
             }),
             ClusterCheck::Kill => {
                 let d = ClusterRunRequest::default();
+                // A block that scales the cluster kills nothing unless it says so.
+                let scales = s.remove_node.is_some() || s.add_node == Some(true);
                 ClusterRun::Kill(ClusterRunRequest {
                     nodes: s.nodes.unwrap_or(d.nodes),
                     clients: s.clients.unwrap_or(d.clients),
                     messages: s.messages.unwrap_or(d.messages),
                     rate: s.rate.unwrap_or(d.rate),
-                    kill_node: s.kill_node.or(d.kill_node),
+                    kill_node: if scales { s.kill_node } else { s.kill_node.or(d.kill_node) },
+                    remove_node: s.remove_node,
+                    add_node: s.add_node.unwrap_or(false),
                     history: s.history.unwrap_or(d.history),
                     jitter: s.jitter.unwrap_or(d.jitter),
                     seed: d.seed,
                     redis: None,
-                    lb: None,
+                    lb: s.mode,
                 })
             }
         })
@@ -219,16 +249,32 @@ impl ClusterBlock {
             Ok(ClusterRun::Sessions(r)) => {
                 format!("{} users, {} nodes, load balancer {}", r.users, r.nodes, r.mode.name())
             }
-            Ok(ClusterRun::Kill(r)) => format!(
-                "{} clients on {} nodes, {} messages at {} msg/s, history {}, node {} killed half-way, reconnect {}",
-                r.clients,
-                r.nodes,
-                r.messages,
-                r.rate,
-                r.history,
-                r.kill_node.map_or("no".into(), |k| k.to_string()),
-                if r.jitter { "with jitter" } else { "without jitter" }
-            ),
+            Ok(ClusterRun::Kill(r)) => {
+                let mut half_way = Vec::new();
+                if let Some(k) = r.kill_node {
+                    half_way.push(format!("node {k} killed"));
+                }
+                if let Some(k) = r.remove_node {
+                    half_way.push(format!("node {k} removed"));
+                }
+                if r.add_node {
+                    half_way.push(format!("node {} added", r.nodes + 1));
+                }
+                if half_way.is_empty() {
+                    half_way.push("no node killed".into());
+                }
+                format!(
+                    "{} clients on {} nodes{}, {} messages at {} msg/s, history {}, {} half-way, reconnect {}",
+                    r.clients,
+                    r.nodes,
+                    r.lb.map(|m| format!(" behind a {} balancer", m.name())).unwrap_or_default(),
+                    r.messages,
+                    r.rate,
+                    r.history,
+                    half_way.join(" and "),
+                    if r.jitter { "with jitter" } else { "without jitter" }
+                )
+            }
             Err(e) => e.to_string(),
         }
     }
@@ -255,6 +301,10 @@ pub fn kill_metric(r: &ClusterReport, metric: &str) -> Option<f64> {
         "duplicates" => r.duplicates as f64,
         "delivered" => r.delivered as f64,
         "reconnect_peak_per_100ms" => f64::from(r.reconnect_peak_per_100ms),
+        "going_away" => r.going_away as f64,
+        "added_node_connections" => {
+            f64::from(r.added_node.and_then(|n| r.connections_after.get(n - 1).copied()).unwrap_or(0))
+        }
         _ => return None,
     })
 }

@@ -81,7 +81,7 @@ pub enum Block {
     Quiz(Quiz),
     Challenge(Challenge),
     Nat(NatBlock),
-    Cluster(ClusterBlock),
+    Cluster(Box<ClusterBlock>),
 }
 
 impl Block {

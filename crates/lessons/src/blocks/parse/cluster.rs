@@ -11,7 +11,7 @@ use crate::blocks::cluster::{
 };
 use crate::problem::unknown_hint;
 
-pub(super) const FIELDS: [&str; 24] = [
+pub(super) const FIELDS: [&str; 26] = [
     "id",
     "check",
     "caption",
@@ -22,6 +22,8 @@ pub(super) const FIELDS: [&str; 24] = [
     "messages",
     "rate",
     "kill_node",
+    "remove_node",
+    "add_node",
     "history",
     "jitter",
     "predict",
@@ -69,6 +71,8 @@ struct SettingsRaw {
     messages: Option<u64>,
     rate: Option<f64>,
     kill_node: Option<usize>,
+    remove_node: Option<usize>,
+    add_node: Option<bool>,
     history: Option<usize>,
     jitter: Option<bool>,
 }
@@ -237,6 +241,8 @@ impl Cx<'_, '_, '_> {
             messages: raw.messages,
             rate: raw.rate,
             kill_node: raw.kill_node,
+            remove_node: raw.remove_node,
+            add_node: raw.add_node,
             history: raw.history,
             jitter: raw.jitter,
         };

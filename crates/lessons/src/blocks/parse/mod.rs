@@ -100,7 +100,7 @@ pub(crate) fn parse_block(src: &BlockSource, report: &mut Report) -> Option<Bloc
         BlockKind::Quiz => cx.quiz().map(Block::Quiz),
         BlockKind::Challenge => cx.challenge().map(Block::Challenge),
         BlockKind::Nat => cx.nat().map(Block::Nat),
-        BlockKind::Cluster => cx.cluster().map(Block::Cluster),
+        BlockKind::Cluster => cx.cluster().map(|c| Block::Cluster(Box::new(c))),
     };
     if cx.report.problems.len() > cx.before { None } else { block }
 }
