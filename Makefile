@@ -3,6 +3,12 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 OUT ?= out
+# What `make build` compiles: the two programs. `make test` compiles every target of the
+# workspace in that one step instead, so the programs its end-to-end tests start and the test
+# binaries share one resolution of dependency features (dev-dependencies such as proptest turn
+# on a few more) and no dependency is compiled twice.
+BUILD_SCOPE ?= -p rtclab-cli -p rtclab-desktop
+test: BUILD_SCOPE = --workspace --all-targets
 
 .PHONY: setup ui build run demo test test-rust test-ui test-browser test-desktop test-package package lint bench clean bindings bindings-check
 
@@ -13,7 +19,7 @@ ui: setup
 	cd ui && npm run build
 
 build: ui
-	$(CARGO) build -p rtclab-cli -p rtclab-desktop
+	$(CARGO) build $(BUILD_SCOPE)
 
 # Opens the desktop app; with no display, serves the same UI to a browser instead.
 run: build
@@ -53,7 +59,7 @@ package: ui
 # The installed programs run outside the checkout: a debug .deb unpacked into a scratch root
 # and a `cargo install`ed rtc-lab, each started from /tmp.
 test-package: build
-	scripts/package.sh --debug
+	BUILD_SCOPE="$(BUILD_SCOPE)" scripts/package.sh --debug
 	scripts/test-installed.sh
 
 # TypeScript for the UI, generated from Rust (the tests write them): the types (ts-rs) and

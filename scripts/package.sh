@@ -15,9 +15,10 @@ if [ "${1:-}" = "--debug" ]; then
 fi
 rm -f target/"$profile"/bundle/deb/*.deb
 # The binary is built like `make build` builds it (the same packages, so the same features
-# and no second compile), then the Tauri CLI bundles it.
+# and no second compile; `make test` passes its BUILD_SCOPE), then the Tauri CLI bundles it.
 if [ "$profile" = debug ]; then
-  cargo build -p rtclab-cli -p rtclab-desktop
+  # shellcheck disable=SC2086 # BUILD_SCOPE is a list of cargo arguments
+  cargo build ${BUILD_SCOPE:--p rtclab-cli -p rtclab-desktop}
 else
   cargo build --release -p rtclab-cli -p rtclab-desktop
 fi

@@ -83,13 +83,7 @@ impl Learn {
                     c.direct_sent
                 ),
             ),
-            (None, Some(k)) => (
-                kill_metric(k, &metric),
-                format!(
-                    "{} clients moved off the killed node; {} recovered, {} not recovered; {} lost; reconnect peak {} per 100 ms",
-                    k.moved, k.recovered, k.not_recovered, k.lost, k.reconnect_peak_per_100ms
-                ),
-            ),
+            (None, Some(k)) => (kill_metric(k, &metric), kill_summary(k)),
             (None, None) => (None, String::new()),
         };
         let value = value.ok_or_else(|| LabError::Internal(format!("the run does not count {metric}")))?;
@@ -120,4 +114,25 @@ impl Learn {
             cluster: measured.cluster,
         })
     }
+}
+
+/// A cluster run's counts in one line, naming what happened half-way.
+fn kill_summary(k: &rtclab_cluster::experiment::ClusterReport) -> String {
+    let mut parts = Vec::new();
+    match (k.killed_node, k.removed_node) {
+        (Some(n), _) => parts.push(format!("{} clients moved off node {n} (killed)", k.moved)),
+        (None, Some(n)) => {
+            parts.push(format!("{} clients moved off node {n} (removed; {} closed with 1001)", k.moved, k.going_away))
+        }
+        (None, None) => {}
+    }
+    if let Some(n) = k.added_node {
+        let on = k.connections_after.get(n - 1).copied().unwrap_or(0);
+        parts.push(format!("node {n} added, {on} connections on it at the end"));
+    }
+    parts.push(format!("{} recovered, {} not recovered; {} lost", k.recovered, k.not_recovered, k.lost));
+    if k.moved > 0 {
+        parts.push(format!("reconnect peak {} per 100 ms", k.reconnect_peak_per_100ms));
+    }
+    parts.join("; ")
 }
