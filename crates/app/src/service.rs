@@ -493,8 +493,26 @@ async fn forward(lab: Lab, tx: mpsc::Sender<LiveMessage>) {
                     Err(broadcast::error::RecvError::Closed) => {}
                 },
                 _ = tick.tick() => {
+                    let status_changed = statuses.has_changed().unwrap_or(false);
+                    if status_changed {
+                        // Everything recorded before the change goes out before it: a
+                        // "finished" never overtakes the run's last events.
+                        loop {
+                            match live.try_recv() {
+                                Ok(e) => {
+                                    batch.push((*e).clone());
+                                    if batch.len() >= BATCH_MAX && !flush(&tx, &mut batch).await { return }
+                                }
+                                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                                    if !flush(&tx, &mut batch).await { return }
+                                    if tx.send(LiveMessage::Lagged { missed }).await.is_err() { return }
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                    }
                     if !flush(&tx, &mut batch).await { return }
-                    if statuses.has_changed().unwrap_or(false) {
+                    if status_changed {
                         statuses.borrow_and_update();
                         if tx.send(LiveMessage::Status { status: lab.status() }).await.is_err() { return }
                     }
