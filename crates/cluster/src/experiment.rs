@@ -591,9 +591,11 @@ pub async fn run_traced(
                     break;
                 }
             };
-            let mut addr = node.addr();
+            // In the list at once, so that stopping the run stops it whatever happens next.
+            nodes.push(node);
+            let mut addr = nodes[id].addr();
             if let Some(r) = recorder {
-                match tap_for(id, &node, r).await {
+                match tap_for(id, &nodes[id], r).await {
                     Ok(tap) => {
                         addr = tap.addr();
                         taps.push(tap);
@@ -608,7 +610,6 @@ pub async fn run_traced(
                 };
                 r.record(NewEvent::new(&experiments[id], Actor::Tap, note));
             }
-            nodes.push(node);
             added_node = Some(id + 1);
             upstreams.write().unwrap_or_else(|p| p.into_inner()).push(Some(addr));
         }

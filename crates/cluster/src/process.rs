@@ -4,8 +4,9 @@
 //! only through Redis.
 //!
 //! The parent passes settings as arguments; the node prints one line, `{"addr":"127.0.0.1:P"}`,
-//! once it listens, and exits when its stdin closes (so no node outlives the run that started
-//! it, even if that run is killed).
+//! once it listens, drains (see `Node::drain`) when the parent writes a `drain` line on its
+//! stdin, and exits when its stdin closes (so no node outlives the run that started it, even
+//! if that run is killed).
 
 use std::path::Path;
 use std::process::Stdio;
