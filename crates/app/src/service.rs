@@ -482,13 +482,9 @@ async fn forward(lab: Lab, tx: mpsc::Sender<LiveMessage>) {
         loop {
             tokio::select! {
                 ev = live.recv() => match ev {
-                    Ok(e) => {
-                        batch.push((*e).clone());
-                        if batch.len() >= BATCH_MAX && !flush(&tx, &mut batch).await { return }
-                    }
+                    Ok(e) => if !take(&tx, &mut batch, Ok(e)).await { return },
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        if !flush(&tx, &mut batch).await { return }
-                        if tx.send(LiveMessage::Lagged { missed }).await.is_err() { return }
+                        if !take(&tx, &mut batch, Err(missed)).await { return }
                     }
                     Err(broadcast::error::RecvError::Closed) => {}
                 },
@@ -498,17 +494,12 @@ async fn forward(lab: Lab, tx: mpsc::Sender<LiveMessage>) {
                         // Everything recorded before the change goes out before it: a
                         // "finished" never overtakes the run's last events.
                         loop {
-                            match live.try_recv() {
-                                Ok(e) => {
-                                    batch.push((*e).clone());
-                                    if batch.len() >= BATCH_MAX && !flush(&tx, &mut batch).await { return }
-                                }
-                                Err(broadcast::error::TryRecvError::Lagged(missed)) => {
-                                    if !flush(&tx, &mut batch).await { return }
-                                    if tx.send(LiveMessage::Lagged { missed }).await.is_err() { return }
-                                }
+                            let ev = match live.try_recv() {
+                                Ok(e) => Ok(e),
+                                Err(broadcast::error::TryRecvError::Lagged(missed)) => Err(missed),
                                 Err(_) => break,
-                            }
+                            };
+                            if !take(&tx, &mut batch, ev).await { return }
                         }
                     }
                     if !flush(&tx, &mut batch).await { return }
@@ -531,6 +522,22 @@ async fn forward(lab: Lab, tx: mpsc::Sender<LiveMessage>) {
                 }
             }
         }
+    }
+}
+
+/// Takes one recorded event into the batch (sent when full), or passes on how many the
+/// subscriber missed; false when the subscriber is gone.
+async fn take(
+    tx: &mpsc::Sender<LiveMessage>,
+    batch: &mut Vec<TraceEvent>,
+    ev: Result<std::sync::Arc<TraceEvent>, u64>,
+) -> bool {
+    match ev {
+        Ok(e) => {
+            batch.push((*e).clone());
+            batch.len() < BATCH_MAX || flush(tx, batch).await
+        }
+        Err(missed) => flush(tx, batch).await && tx.send(LiveMessage::Lagged { missed }).await.is_ok(),
     }
 }
 
