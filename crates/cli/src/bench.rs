@@ -205,6 +205,7 @@ pub mod nat {
                     turn: None,
                     offerer,
                     trickle: true,
+                    relay_only: false,
                 };
                 let _ = Peer::new(cfg, Instant::now()).expect("a peer");
             }

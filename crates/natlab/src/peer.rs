@@ -51,6 +51,25 @@ pub struct PeerConfig {
     pub offerer: bool,
     /// Send candidates as they are found (true) or all in the SDP once gathering ends.
     pub trickle: bool,
+    /// Offer only the relayed candidate (a browser's `iceTransportPolicy: "relay"`): every
+    /// datagram then goes through the TURN server.
+    pub relay_only: bool,
+}
+
+/// When each step of setting up the connection happened, from the run's start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Milestones {
+    /// This peer's description (offer or answer) went to signalling.
+    pub description_sent: Option<Duration>,
+    /// The other peer's description was applied.
+    pub remote_description: Option<Duration>,
+    pub gathering_done: Option<Duration>,
+    /// ICE found a working pair (checks answered).
+    pub ice_connected: Option<Duration>,
+    /// DTLS finished: the peer connection is "connected".
+    pub dtls_connected: Option<Duration>,
+    /// SCTP associated and the data channel opened.
+    pub channel_open: Option<Duration>,
 }
 
 /// What a peer reports as it goes.
@@ -107,6 +126,7 @@ pub struct Peer {
     epoch: Instant,
     offerer: bool,
     trickle: bool,
+    relay_only: bool,
     srflx: Option<SrflxGathering>,
     mapped: Option<SocketAddr>,
     relay: Option<RelayGathering>,
@@ -126,6 +146,7 @@ pub struct Peer {
     pub connected_at: Option<Duration>,
     pub channel_open_at: Option<Duration>,
     pub failed_at: Option<Duration>,
+    pub milestones: Milestones,
     known_remote: Vec<(SocketAddr, CandidateType)>,
     pairs: crate::stats::PairTracker,
 }
@@ -191,6 +212,7 @@ impl Peer {
             epoch,
             offerer: cfg.offerer,
             trickle: cfg.trickle,
+            relay_only: cfg.relay_only,
             srflx: cfg.stun.map(|server| SrflxGathering {
                 server,
                 tid: TransactionId::new(),
@@ -214,6 +236,7 @@ impl Peer {
             connected_at: None,
             channel_open_at: None,
             failed_at: None,
+            milestones: Milestones::default(),
             known_remote: vec![],
             pairs: crate::stats::PairTracker::default(),
         })
@@ -237,7 +260,9 @@ impl Peer {
         }
         .new_candidate_host()
         .map_err(|e| e.to_string())?;
-        self.add_local(RTCIceCandidate::from(&host).to_json().map_err(|e| e.to_string())?, None)?;
+        if !self.relay_only {
+            self.add_local(RTCIceCandidate::from(&host).to_json().map_err(|e| e.to_string())?, None)?;
+        }
         if let Some(r) = self.relay.as_mut() {
             r.allocate = Some(r.client.allocate(self.epoch + now).map_err(|e| format!("TURN allocate: {e}"))?);
         }
@@ -256,6 +281,7 @@ impl Peer {
         self.pc.set_local_description(self.at(now), offer).map_err(|e| format!("set local offer: {e}"))?;
         let sdp = self.local_sdp();
         self.signals.push_back(Signal::Offer { sdp });
+        self.milestones.description_sent = Some(now);
         self.after_description_sent();
         Ok(())
     }
@@ -297,6 +323,7 @@ impl Peer {
             return;
         }
         self.gathering_done = true;
+        self.milestones.gathering_done = Some(now);
         let _ = self.pc.add_local_candidate(RTCIceCandidateInit::default());
         self.events.push_back(PeerEvent::GatheringDone { notes: self.gathering_notes.clone() });
         if self.trickle {
@@ -321,7 +348,10 @@ impl Peer {
             Signal::Answer { sdp } => RTCSessionDescription::answer(sdp)
                 .and_then(|d| self.pc.set_remote_description(self.at(now), d))
                 .map_err(|e| format!("the answer was refused: {e}"))
-                .map(|_| self.add_early_remote()),
+                .map(|_| {
+                    self.milestones.remote_description = Some(now);
+                    self.add_early_remote()
+                }),
             Signal::Candidate { candidate, sdp_mid, sdp_mline_index } => {
                 let init = RTCIceCandidateInit { candidate, sdp_mid, sdp_mline_index, ..Default::default() };
                 if self.pc.remote_description().is_none() {
@@ -343,6 +373,7 @@ impl Peer {
         crate::sdp::check(&sdp).map_err(|e| e.to_string())?;
         let offer = RTCSessionDescription::offer(sdp).map_err(|e| format!("the offer was refused: {e}"))?;
         self.pc.set_remote_description(self.at(now), offer).map_err(|e| format!("the offer was refused: {e}"))?;
+        self.milestones.remote_description = Some(now);
         self.add_early_remote();
         if self.trickle || self.gathering_done {
             self.send_answer(now);
@@ -360,6 +391,7 @@ impl Peer {
             Ok(()) => {
                 let sdp = self.local_sdp();
                 self.signals.push_back(Signal::Answer { sdp });
+                self.milestones.description_sent = Some(now);
                 self.after_description_sent();
             }
             Err(e) => self.events.push_back(PeerEvent::Problem(e)),
@@ -680,12 +712,17 @@ impl Peer {
     fn on_pc_event(&mut self, now: Duration, e: RTCPeerConnectionEvent) {
         match e {
             RTCPeerConnectionEvent::OnIceConnectionStateChangeEvent(s) => {
-                self.events.push_back(PeerEvent::IceState(s.to_string()));
+                let state = s.to_string();
+                if state == "connected" {
+                    self.milestones.ice_connected.get_or_insert(now);
+                }
+                self.events.push_back(PeerEvent::IceState(state));
             }
             RTCPeerConnectionEvent::OnConnectionStateChangeEvent(s) => {
                 let state = s.to_string();
                 if state == "connected" && self.connected_at.is_none() {
                     self.connected_at = Some(now);
+                    self.milestones.dtls_connected = Some(now);
                 }
                 if state == "failed" && self.failed_at.is_none() {
                     self.failed_at = Some(now);
@@ -695,6 +732,7 @@ impl Peer {
             RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnOpen(id)) => {
                 self.channel = Some(id);
                 self.channel_open_at.get_or_insert(now);
+                self.milestones.channel_open.get_or_insert(now);
                 self.events.push_back(PeerEvent::DataChannelOpen(CHANNEL_LABEL.into()));
                 if self.offerer && !self.hello_sent {
                     self.hello_sent = true;
@@ -707,6 +745,16 @@ impl Peer {
             RTCPeerConnectionEvent::OnIceCandidateEvent(_) => {}
             _ => {}
         }
+    }
+
+    /// Sends `text` on the open data channel (the answerer echoes it back, prefixed `echo: `).
+    pub fn send_text(&mut self, now: Duration, text: String) -> Result<(), String> {
+        let id = self.channel.ok_or("the data channel is not open yet")?;
+        let at = self.at(now);
+        let mut dc = self.pc.data_channel(id).ok_or("the data channel is gone")?;
+        dc.send_text(at, text).map_err(|e| format!("data channel send: {e}"))?;
+        self.poll(now);
+        Ok(())
     }
 
     /// The earliest time this peer needs `handle_timeout`.

@@ -314,6 +314,7 @@ impl Session {
                     turn: turn_creds.clone(),
                     offerer,
                     trickle: s.trickle,
+                    relay_only: false,
                 },
                 epoch,
             )

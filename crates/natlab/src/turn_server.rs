@@ -16,8 +16,8 @@ use std::time::Duration;
 use rtc::crypto::RTCCryptoProvider;
 use rtc::stun::attributes::{ATTR_MESSAGE_INTEGRITY, ATTR_NONCE, ATTR_REALM, ATTR_USERNAME};
 use rtc::stun::error_code::{
-    CODE_ALLOC_MISMATCH, CODE_BAD_REQUEST, CODE_STALE_NONCE, CODE_UNAUTHORIZED, CODE_UNSUPPORTED_TRANS_PROTO,
-    ErrorCode, ErrorCodeAttribute,
+    CODE_ALLOC_MISMATCH, CODE_BAD_REQUEST, CODE_INSUFFICIENT_CAPACITY, CODE_STALE_NONCE, CODE_UNAUTHORIZED,
+    CODE_UNSUPPORTED_TRANS_PROTO, ErrorCode, ErrorCodeAttribute,
 };
 use rtc::stun::fingerprint::FINGERPRINT;
 use rtc::stun::integrity::MessageIntegrity;
@@ -103,6 +103,10 @@ pub struct TurnServer {
     crypto: Arc<dyn RTCCryptoProvider>,
     /// Table changes not yet taken (expiries happen outside `receive`).
     pending_notes: Vec<String>,
+    /// Relayed addresses a driver on real sockets has bound, handed out in order.
+    relay_pool: std::collections::VecDeque<SocketAddr>,
+    /// Allocate only from `relay_pool` (a real socket must exist for every relayed address).
+    pool_only: bool,
 }
 
 impl std::fmt::Debug for TurnServer {
@@ -136,7 +140,15 @@ impl TurnServer {
             nonces: Vec::new(),
             crypto: rtc::crypto::default_provider().expect("the ring crypto provider is built in"),
             pending_notes: Vec::new(),
+            relay_pool: Default::default(),
+            pool_only: false,
         }
+    }
+
+    /// A server whose relayed addresses are exactly `relays` (sockets its driver has bound):
+    /// once they are all allocated, an Allocate gets 508 Insufficient Capacity.
+    pub fn with_relay_addresses(listen: SocketAddr, config: TurnConfig, relays: Vec<SocketAddr>) -> Self {
+        TurnServer { relay_pool: relays.into(), pool_only: true, ..Self::new(listen, config) }
     }
 
     /// The listening address or one of the relayed addresses.
@@ -358,8 +370,17 @@ impl TurnServer {
                     .map(|r| r.min(cfg.max_lifetime))
                     .unwrap_or(cfg.default_lifetime)
                     .max(cfg.default_lifetime);
-                let relay = SocketAddr::new(self.listen.ip(), self.next_relay_port);
-                self.next_relay_port = self.next_relay_port.wrapping_add(1).max(FIRST_RELAY_PORT);
+                let relay = match self.relay_pool.pop_front() {
+                    Some(relay) => relay,
+                    None if self.pool_only => {
+                        return Err(refuse(CODE_INSUFFICIENT_CAPACITY, "every relay socket of this server is in use"));
+                    }
+                    None => {
+                        let relay = SocketAddr::new(self.listen.ip(), self.next_relay_port);
+                        self.next_relay_port = self.next_relay_port.wrapping_add(1).max(FIRST_RELAY_PORT);
+                        relay
+                    }
+                };
                 self.allocations.insert(
                     from,
                     Allocation {

@@ -12,6 +12,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use rtclab_trace::Recorder;
 use rtclab_wire::carriers::CarrierKind;
+use rtclab_wire::delay::DelayLink;
 use rtclab_wire::tap::{ClientDirectory, Tap, TapConfig};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -47,6 +48,7 @@ pub struct Signalling {
     ledger: Arc<Ledger>,
     tap: Tap,
     server: server::Running,
+    _link: Option<DelayLink>,
     stop: watch::Sender<bool>,
     clients: JoinSet<()>,
 }
@@ -54,12 +56,23 @@ pub struct Signalling {
 impl Signalling {
     /// Starts the lab server and a tap in front of it, recording into `recorder` as `experiment`.
     pub async fn start(recorder: &Recorder, experiment: &str) -> Result<Signalling> {
+        Self::start_away(recorder, experiment, Duration::ZERO).await
+    }
+
+    /// Like [`Signalling::start`], with the server `one_way` away from its clients (a
+    /// [`DelayLink`] between the tap and the server; the tap records at the clients' side).
+    pub async fn start_away(recorder: &Recorder, experiment: &str, one_way: Duration) -> Result<Signalling> {
         let server = server::Running::start(Hub::default(), ServerConfig::default()).await?;
+        let link = if one_way.is_zero() {
+            None
+        } else {
+            Some(DelayLink::start(server.addr, one_way).await.map_err(Error::io("starting the delay link"))?)
+        };
         let experiment: Arc<str> = Arc::from(experiment);
         let directory = ClientDirectory::default();
         let tap = Tap::start(TapConfig {
             experiment: experiment.clone(),
-            upstream: server.addr,
+            upstream: link.as_ref().map_or(server.addr, DelayLink::addr),
             recorder: recorder.clone(),
             directory: directory.clone(),
         })
@@ -73,6 +86,7 @@ impl Signalling {
             ledger: Arc::new(Ledger::default()),
             tap,
             server,
+            _link: link,
             stop: watch::channel(false).0,
             clients: JoinSet::new(),
         })

@@ -156,6 +156,11 @@ impl Recorder {
         st.ring.iter().cloned().collect()
     }
 
+    /// The sequence number the next recorded event will get (a mark for `events_since`).
+    pub fn next_seq(&self) -> u64 {
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner()).next_seq
+    }
+
     /// Held events with `seq >= from`.
     pub fn events_since(&self, from: u64) -> Vec<Arc<TraceEvent>> {
         let st = self.inner.state.lock().unwrap_or_else(|p| p.into_inner());

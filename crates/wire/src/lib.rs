@@ -8,9 +8,11 @@
 //! - [`tap`]: a real TCP proxy that forwards bytes unchanged and feeds copies to a
 //!   [`conn::ConnDecoder`], recording the events it returns.
 //! - [`carriers`]: which recorded event carried each message to a lab client.
+//! - [`delay`]: a TCP relay that adds a one-way delay each way (a server "40 ms away").
 
 pub mod carriers;
 pub mod conn;
+pub mod delay;
 pub mod http;
 pub mod sse;
 pub mod tap;

@@ -1,0 +1,17 @@
+//! WebRTC in practice: the lab's WebRTC peers and TURN server on real loopback sockets, and
+//! the experiments that show why anyone bothers with WebRTC — and what it costs.
+//!
+//! Module map:
+//! - `pacer` — UDP datagrams sent after a one-way delay (distance on loopback).
+//! - `udp_peer` — a lab peer (`rtclab_natlab::peer`) on a real UDP socket, signalling through
+//!   the lab's WebSocket relay.
+//! - `turn_udp` — the lab's TURN server on real UDP sockets, counting what crosses it.
+//! - `compare` — the WebSockets-vs-WebRTC table: echo RTT, setup by phase and server bytes
+//!   per message for peer to peer, TURN and a WebSocket relay, in one run.
+//! - `notes` — what the table says, computed from its numbers.
+
+pub mod compare;
+pub mod notes;
+pub mod pacer;
+pub mod turn_udp;
+pub mod udp_peer;

@@ -1,0 +1,60 @@
+//! What the measured table says, in sentences computed from its numbers (never written
+//! ahead of the run).
+
+use crate::compare::{CompareReport, PathKind, PathRow};
+
+fn p50(rows: &[PathRow], path: PathKind) -> Option<f64> {
+    rows.iter().find(|r| r.path == path)?.rtt_ms.map(|r| r.p50)
+}
+
+pub fn explain(report: &CompareReport) -> Vec<String> {
+    let mut notes = vec![];
+    let rows = &report.rows;
+    if let (Some(p2p), Some(ws)) = (p50(rows, PathKind::P2p), p50(rows, PathKind::Websocket)) {
+        notes.push(format!(
+            "Peers {:.0} ms apart, the server {:.0} ms from each: a data-channel echo took {p2p:.1} ms (p50), \
+             the WebSocket relay {ws:.1} ms ({:.1}× as long). A relayed echo crosses the server's distance four \
+             times (A → server → B → server → A); a direct one crosses the peers' distance twice.",
+            report.peers_ms,
+            report.server_ms,
+            ws / p2p.max(0.001)
+        ));
+    }
+    if let (Some(turn), Some(ws)) = (p50(rows, PathKind::Turn), p50(rows, PathKind::Websocket)) {
+        notes.push(format!(
+            "Through TURN the data channel took {turn:.1} ms: relayed WebRTC has the WebSocket relay's \
+             topology ({ws:.1} ms), so it loses the direct path's advantage."
+        ));
+    }
+    let setup = |p: PathKind| rows.iter().find(|r| r.path == p).and_then(|r| r.setup_ms);
+    if let (Some(ws), Some(p2p)) = (setup(PathKind::Websocket), setup(PathKind::P2p)) {
+        notes.push(format!(
+            "Setting up: the WebSocket was ready after {ws:.0} ms; the data channel after {p2p:.0} ms \
+             (signalling, then ICE, DTLS and SCTP in turn), {:.1}× as long.",
+            p2p / ws.max(0.001)
+        ));
+    }
+    let bytes = |p: PathKind| rows.iter().find(|r| r.path == p).map(|r| r.server_bytes_per_message);
+    if let (Some(ws), Some(p2p), Some(turn)) = (bytes(PathKind::Websocket), bytes(PathKind::P2p), bytes(PathKind::Turn))
+    {
+        notes.push(format!(
+            "Server load per echoed message: WebSocket {ws:.0} B, TURN {turn:.0} B, peer to peer {p2p:.0} B — \
+             once connected, direct WebRTC leaves the server only the signalling it already did."
+        ));
+    }
+    if let Some(lo) = &report.loopback {
+        let p50s: Vec<f64> = lo.rows.iter().filter_map(|r| r.rtt_ms.map(|x| x.p50)).collect();
+        if let (Some(min), Some(max)) = (p50s.iter().copied().reduce(f64::min), p50s.iter().copied().reduce(f64::max)) {
+            notes.push(format!(
+                "On plain loopback every path echoed in {min:.2}–{max:.2} ms (p50): with no distance to cross, \
+                 only the stacks' processing and the relay's extra hop remain, so topology barely shows."
+            ));
+        }
+    }
+    for r in rows.iter().chain(report.loopback.iter().flat_map(|l| l.rows.iter())) {
+        if let Some(p) = &r.problem {
+            notes.push(format!("{}: {p}", r.path.name()));
+        }
+    }
+    notes
+}
