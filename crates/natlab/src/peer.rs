@@ -66,6 +66,8 @@ pub struct Milestones {
     pub gathering_done: Option<Duration>,
     /// ICE found a working pair (checks answered).
     pub ice_connected: Option<Duration>,
+    /// A pair was nominated (the controlling agent's check with USE-CANDIDATE): DTLS may start.
+    pub nominated: Option<Duration>,
     /// DTLS finished: the peer connection is "connected".
     pub dtls_connected: Option<Duration>,
     /// SCTP associated and the data channel opened.
@@ -463,9 +465,12 @@ impl Peer {
         }));
     }
 
-    fn track_pair(&mut self, changed: Option<(usize, bool)>) {
+    fn track_pair(&mut self, now: Duration, changed: Option<(usize, bool)>) {
         let Some((i, significant)) = changed else { return };
         let row = self.pairs.row_at(i).clone();
+        if row.nominated {
+            self.milestones.nominated.get_or_insert(now);
+        }
         let local_type = if Some(row.local) == self.relay_address() { "relay" } else { "host" };
         let remote_type =
             self.known_remote.iter().find(|(a, _)| *a == row.remote).map(|(_, t)| t.name()).unwrap_or("prflx");
@@ -528,7 +533,7 @@ impl Peer {
     fn read_into_pc(&mut self, now: Duration, local: SocketAddr, from: SocketAddr, bytes: &[u8]) {
         self.learn_prflx(from, bytes);
         let changed = self.pairs.on_read(now, local, from, bytes);
-        self.track_pair(changed);
+        self.track_pair(now, changed);
         let msg = TaggedBytesMut {
             now: self.epoch + now,
             transport: TransportContext {
@@ -614,7 +619,7 @@ impl Peer {
                 progressed = true;
                 let local = t.transport.local_addr;
                 let changed = self.pairs.on_write(now, local, t.transport.peer_addr, &t.message);
-                self.track_pair(changed);
+                self.track_pair(now, changed);
                 let relay = self.relay.as_ref().and_then(|r| r.relay);
                 if Some(local) == relay {
                     let at = self.at(now);

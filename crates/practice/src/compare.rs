@@ -376,6 +376,7 @@ async fn webrtc_row(
     let mut a = RunningPeer::start(cfg_a, link_a, SERVER_IP, d).await?;
     let peer_epoch = started.elapsed();
     let mut b = RunningPeer::start(peer_config("B", false), link_b, SERVER_IP, d).await?;
+    let peer_epoch_b = started.elapsed();
     let mut problems = vec![];
     let opened = a
         .wait_for(
@@ -393,9 +394,16 @@ async fn webrtc_row(
     let setup_server_bytes = tapped_bytes(recorder, experiment, before) + turn_bytes(&turn);
     let window = recorder.next_seq();
     let turn_before = turn_bytes(&turn);
-    // B's own events are not needed; keep its queue from growing.
+    // B's events are not needed one by one (its milestones are read at the end); keep its
+    // queue from growing until the run is over.
+    let (stop_b, mut b_stopped) = tokio::sync::oneshot::channel::<()>();
     let drain_b = tokio::spawn(async move {
-        while b.events.recv().await.is_some() {}
+        loop {
+            tokio::select! {
+                got = b.events.recv() => if got.is_none() { break },
+                _ = &mut b_stopped => break,
+            }
+        }
         b
     });
     let rtts = if opened {
@@ -418,7 +426,11 @@ async fn webrtc_row(
     let echoed = rtts.len() as u32;
     let server_bytes = tapped_bytes(recorder, experiment, window) + turn_bytes(&turn) - turn_before;
     let peer_a = a.stop().await;
-    drain_b.abort();
+    let _ = stop_b.send(());
+    let peer_b = match drain_b.await {
+        Ok(b) => b.stop().await,
+        Err(_) => None,
+    };
     signalling.shutdown().await;
     drop(turn);
     let milestones = peer_a.as_ref().map(|p| p.milestones).unwrap_or_default();
@@ -445,7 +457,12 @@ async fn webrtc_row(
         rtt_ms: rtt(rtts),
         floor_ms: ms(path.floor(d)),
         setup_ms: milestones.channel_open.map(|t| ms(peer_epoch + t)),
-        phases: phases(joined, peer_epoch, &milestones, path == PathKind::Turn),
+        phases: phases(
+            joined,
+            (peer_epoch, &milestones),
+            (peer_epoch_b, &peer_b.map(|p| p.milestones).unwrap_or_default()),
+            path == PathKind::Turn,
+        ),
         server_bytes_per_message: per_message(server_bytes, echoed),
         setup_server_bytes,
         sent: if opened { req.messages } else { 0 },
@@ -455,14 +472,28 @@ async fn webrtc_row(
     })
 }
 
-/// The offerer's milestones as moments from the row's start, in time order.
-fn phases(joined: Duration, epoch: Duration, m: &Milestones, relayed: bool) -> Vec<Phase> {
+/// Both peers' milestones as moments from the row's start, in time order. B's ICE and DTLS
+/// moments show what the controlled side waited for.
+fn phases(
+    joined: Duration,
+    (epoch, m): (Duration, &Milestones),
+    (epoch_b, b): (Duration, &Milestones),
+    relayed: bool,
+) -> Vec<Phase> {
     let mut out = vec![Phase { name: "both peers on the signalling server (WebSocket)".into(), at_ms: ms(joined) }];
+    let of_b =
+        [("B: ICE connected (nominated pair selected)", b.ice_connected), ("B: DTLS handshake done", b.dtls_connected)];
+    for (name, at) in of_b {
+        if let Some(at) = at {
+            out.push(Phase { name: name.into(), at_ms: ms(epoch_b + at) });
+        }
+    }
     let named = [
         ("offer sent", m.description_sent),
         ("answer received", m.remote_description),
         (if relayed { "TURN allocation done (relayed candidate)" } else { "gathering done" }, m.gathering_done),
         ("ICE connected (checks answered)", m.ice_connected),
+        ("pair nominated (USE-CANDIDATE)", m.nominated),
         ("DTLS handshake done", m.dtls_connected),
         ("SCTP association + data channel open", m.channel_open),
     ];

@@ -51,10 +51,44 @@ pub fn explain(report: &CompareReport) -> Vec<String> {
             ));
         }
     }
+    notes.extend(stack_waits(report));
     for r in rows.iter().chain(report.loopback.iter().flat_map(|l| l.rows.iter())) {
         if let Some(p) = &r.problem {
             notes.push(format!("{}: {p}", r.path.name()));
         }
+    }
+    notes
+}
+
+fn phase(row: &PathRow, prefix: &str) -> Option<f64> {
+    row.phases.iter().find(|p| p.name.starts_with(prefix)).map(|p| p.at_ms)
+}
+
+/// Setup time that is the WebRTC stack's timers, not the network: where the run shows it.
+fn stack_waits(report: &CompareReport) -> Vec<String> {
+    let mut notes = vec![];
+    let rows = report.loopback.as_ref().map_or(&report.rows, |l| &l.rows);
+    let find = |p: PathKind| rows.iter().find(|r| r.path == p);
+    if let Some(row) = find(PathKind::P2p)
+        && let (Some(nominated), Some(dtls)) = (phase(row, "pair nominated"), phase(row, "DTLS handshake done"))
+        && dtls - nominated > 100.0
+    {
+        notes.push(format!(
+            "Of the data channel's setup, {:.0} ms passed between the nomination and the end of the DTLS \
+             handshake even where the network took no time: this stack (rtc) moves its DTLS \
+             handshake on with the ICE agent's check timer, which ticks every 200 ms.",
+            dtls - nominated
+        ));
+    }
+    if let Some(row) = find(PathKind::Turn)
+        && let (Some(answer), Some(nominated)) = (phase(row, "answer received"), phase(row, "pair nominated"))
+        && nominated - answer > 1000.0
+    {
+        notes.push(format!(
+            "Through TURN, {:.1} s passed between the answer and the nomination: the ICE agent waits 2 s \
+             before it accepts a relayed pair (its relay acceptance wait), hoping a direct one succeeds.",
+            (nominated - answer) / 1000.0
+        ));
     }
     notes
 }
