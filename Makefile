@@ -47,6 +47,7 @@ test-browser:
 	cd ui && node e2e/course.e2e.mjs
 	cd ui && node e2e/natlab.e2e.mjs
 	cd ui && node e2e/cluster.e2e.mjs
+	cd ui && node e2e/practice.e2e.mjs
 
 # The real desktop window under Xvfb, driven through WebKitWebDriver.
 test-desktop:

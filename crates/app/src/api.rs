@@ -257,6 +257,9 @@ pub struct RunStatus {
     /// The result of a finished load-balancer check (`start_lb_check`).
     #[serde(default)]
     pub lb_check: Option<rtclab_cluster::sessions::SessionCheck>,
+    /// The measured WebSockets-vs-WebRTC table (`start_webrtc_vs_ws`).
+    #[serde(default)]
+    pub webrtc_vs_ws: Option<rtclab_practice::compare::CompareReport>,
 }
 
 /// What the live stream carries.

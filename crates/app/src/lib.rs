@@ -11,6 +11,7 @@
 //! - [`nat`]: the NAT lab's operations (the lab itself is `rtclab-natlab`); [`nat_live`]: its
 //!   live runs, paced, signalling through the lab's WebSocket relay and the tap.
 //! - [`cluster`]: the scaling lab's cluster runs (the lab itself is `rtclab-cluster`).
+//! - [`practice`]: the measured WebSockets-vs-WebRTC table (the lab itself is `rtclab-practice`).
 //! - [`compare`]: runs techniques one after another under one workload; plain-language findings.
 //! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
 //! - [`error`]: `LabError`, `{kind, message}` for the UI.
@@ -29,6 +30,7 @@ pub mod nat;
 pub mod nat_live;
 pub mod ops;
 pub mod plots;
+pub mod practice;
 pub mod service;
 
 use std::path::Path;
@@ -148,6 +150,12 @@ impl ops::Api for App {
         r: rtclab_natlab::matrix::NatMatrixRequest,
     ) -> Result<rtclab_natlab::matrix::Matrix, LabError> {
         nat::nat_matrix(&r)
+    }
+    fn webrtc_vs_ws_defaults(&self, _: ()) -> Result<rtclab_practice::compare::TableRequest, LabError> {
+        Ok(rtclab_practice::compare::TableRequest::default())
+    }
+    fn start_webrtc_vs_ws(&self, r: rtclab_practice::compare::TableRequest) -> Result<api::RunStatus, LabError> {
+        practice::start(&self.lab, &r)
     }
     fn nat_discover(
         &self,

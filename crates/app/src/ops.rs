@@ -30,6 +30,7 @@ use rtclab_cluster::sessions::SessionCheckRequest;
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
+use rtclab_practice::compare::TableRequest;
 
 pub use serde_json::Value as Json;
 
@@ -167,6 +168,10 @@ operations! {
     nat_matrix(NatMatrixRequest) -> Matrix;
     /// RFC 5780 behaviour discovery of a NAT against the lab's STUN server.
     nat_discover(NatDiscoverRequest) -> Discovery;
+    /// The defaults of the WebSockets-vs-WebRTC table.
+    webrtc_vs_ws_defaults(()) -> TableRequest;
+    /// Starts the WebSockets-vs-WebRTC table in the background: the same messages echoed peer to peer, through TURN and through a WebSocket relay, with distances; the report arrives on the status (`webrtc_vs_ws`).
+    start_webrtc_vs_ws(TableRequest) -> RunStatus;
 }
 
 /// An operation's name and the TypeScript names of its request and response.

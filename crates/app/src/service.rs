@@ -86,6 +86,7 @@ pub(crate) fn idle_status() -> RunStatus {
         tap: None,
         cluster: None,
         lb_check: None,
+        webrtc_vs_ws: None,
     }
 }
 
@@ -270,6 +271,11 @@ impl Lab {
     /// Puts a finished load-balancer check on the status.
     pub(crate) fn set_lb_check(&self, check: rtclab_cluster::sessions::SessionCheck) {
         self.inner.status.send_modify(|s| s.lb_check = Some(check));
+    }
+
+    /// Puts a finished WebSockets-vs-WebRTC table on the status.
+    pub(crate) fn set_webrtc_vs_ws(&self, report: rtclab_practice::compare::CompareReport) {
+        self.inner.status.send_modify(|s| s.webrtc_vs_ws = Some(report));
     }
 
     /// Puts a finished cluster run's report on the status.

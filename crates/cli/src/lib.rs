@@ -5,6 +5,7 @@
 //! - [`table`]: a comparison as a text table with its findings.
 //! - [`progress`]: progress bars while a comparison runs.
 //! - [`nat`]: the NAT lab's matrix, one traced WebRTC run and NAT discovery as text.
+//! - [`practice`]: the measured WebSockets-vs-WebRTC table as text.
 //! - [`bench`]: the tap-overhead and recorder-throughput benchmarks.
 //!
 //! One-line event descriptions come from `rtclab_trace::describe`, the same ones the app shows.
@@ -13,5 +14,6 @@ pub mod bench;
 pub mod connect;
 pub mod lanes;
 pub mod nat;
+pub mod practice;
 pub mod progress;
 pub mod table;

@@ -157,6 +157,32 @@ enum Command {
         #[arg(long, default_value_t = 1.0, requires = "live")]
         speed: f64,
     },
+    /// The chapter's WebSockets-vs-WebRTC table, measured: the same messages echoed peer to
+    /// peer over a WebRTC data channel, through TURN, and through a WebSocket relay, with
+    /// distances between the places; setup time by phase and bytes through the server.
+    WebrtcVsWs {
+        /// One-way delay between the two peers.
+        #[arg(long, value_parser = parse_duration, default_value = "10ms")]
+        latency_peers: Duration,
+        /// One-way delay between each peer and the server (WebSocket relay, signalling, TURN).
+        #[arg(long, value_parser = parse_duration, default_value = "40ms")]
+        latency_server: Duration,
+        /// Messages echoed on each path (1–10000).
+        #[arg(long, default_value_t = 50)]
+        messages: u32,
+        /// Time between two messages.
+        #[arg(long, value_parser = parse_duration, default_value = "20ms")]
+        interval: Duration,
+        /// Size of each message, bytes (16–16000).
+        #[arg(long, default_value_t = 100)]
+        size: usize,
+        /// Skip the second run on plain loopback (no distances).
+        #[arg(long)]
+        no_loopback: bool,
+        /// Print {"rows":[{"path","rtt_ms":{"p50","p95",…},"setup_ms","server_bytes_per_message",…}…],…}.
+        #[arg(long)]
+        json: bool,
+    },
     /// A WebSocket cluster on loopback: nodes sharing a broker, clients spread over them, a
     /// publisher; kill a node half-way and watch its clients reconnect elsewhere and recover.
     Cluster {
@@ -501,6 +527,27 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::NatMatrix { turn, seed, json } => nat_matrix(turn, seed, json),
+        Command::WebrtcVsWs { latency_peers, latency_server, messages, interval, size, no_loopback, json } => {
+            let req = rtclab_practice::compare::CompareRequest {
+                distances: rtclab_practice::udp_peer::Distances { peers: latency_peers, server: latency_server },
+                messages,
+                interval,
+                payload: size,
+                with_loopback: !no_loopback,
+            };
+            if !json {
+                eprintln!("measuring peer to peer, through TURN and through a WebSocket relay…");
+            }
+            let report = rtclab_practice::compare::run(&req, &Recorder::new(), "webrtc-vs-ws")
+                .await
+                .map_err(anyhow::Error::msg)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                out!("{}", rtclab_cli::practice::render(&report));
+            }
+            Ok(())
+        }
         Command::Webrtc {
             nat_a,
             nat_b,

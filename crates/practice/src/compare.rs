@@ -59,6 +59,70 @@ impl Default for CompareRequest {
     }
 }
 
+/// The request as a screen sends it (milliseconds and counts), checked by [`TableRequest::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export, rename = "WebrtcVsWsRequest")]
+pub struct TableRequest {
+    pub peers_ms: f64,
+    pub server_ms: f64,
+    pub messages: u32,
+    pub interval_ms: f64,
+    pub payload_bytes: u32,
+    pub loopback: bool,
+}
+
+impl Default for TableRequest {
+    fn default() -> Self {
+        let r = CompareRequest::default();
+        TableRequest {
+            peers_ms: ms(r.distances.peers),
+            server_ms: ms(r.distances.server),
+            messages: r.messages,
+            interval_ms: ms(r.interval),
+            payload_bytes: r.payload as u32,
+            loopback: r.with_loopback,
+        }
+    }
+}
+
+impl TableRequest {
+    /// The run it asks for, or what is out of range and the range.
+    pub fn check(&self) -> Result<CompareRequest, String> {
+        let delay = |what: &str, v: f64| {
+            if v.is_finite() && (0.0..=500.0).contains(&v) {
+                Ok(Duration::from_secs_f64(v / 1000.0))
+            } else {
+                Err(format!("{what} must be 0–500 ms, not {v}"))
+            }
+        };
+        let req = CompareRequest {
+            distances: Distances {
+                peers: delay("the distance between the peers", self.peers_ms)?,
+                server: delay("the distance to the server", self.server_ms)?,
+            },
+            messages: self.messages,
+            interval: delay("the time between messages", self.interval_ms)?.max(Duration::from_millis(1)),
+            payload: self.payload_bytes as usize,
+            with_loopback: self.loopback,
+        };
+        req.validate()?;
+        Ok(req)
+    }
+}
+
+impl CompareRequest {
+    /// What is out of range, and the range.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.messages == 0 || self.messages > 10_000 {
+            return Err(format!("messages must be 1–10000, not {}", self.messages));
+        }
+        if self.payload < 16 || self.payload > 16_000 {
+            return Err(format!("the message size must be 16–16000 bytes, not {}", self.payload));
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
@@ -87,7 +151,7 @@ impl PathKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, rename = "EchoRtt")]
 pub struct Rtt {
     pub p50: f64,
     pub p95: f64,
@@ -97,14 +161,14 @@ pub struct Rtt {
 
 /// A moment of the setup, from the row's start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, rename = "SetupPhase")]
 pub struct Phase {
     pub name: String,
     pub at_ms: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, rename = "WebrtcVsWsRow")]
 pub struct PathRow {
     pub path: PathKind,
     /// Echo round-trip times of the messages that came back (null when none did).
@@ -127,7 +191,7 @@ pub struct PathRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, rename = "WebrtcVsWsRun")]
 pub struct TableRun {
     pub peers_ms: f64,
     pub server_ms: f64,
@@ -135,7 +199,7 @@ pub struct TableRun {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
-#[ts(export)]
+#[ts(export, rename = "WebrtcVsWsReport")]
 pub struct CompareReport {
     pub messages: u32,
     pub payload_bytes: u32,
@@ -157,12 +221,7 @@ fn ms(d: Duration) -> f64 {
 /// Runs the three paths with the request's distances (and on plain loopback if asked),
 /// recording the WebSocket and signalling frames into `recorder` as `experiment`/….
 pub async fn run(req: &CompareRequest, recorder: &Recorder, experiment: &str) -> Result<CompareReport, String> {
-    if req.messages == 0 || req.messages > 10_000 {
-        return Err(format!("messages must be 1..=10000, not {}", req.messages));
-    }
-    if req.payload < 16 || req.payload > 16_000 {
-        return Err(format!("the message size must be 16..=16000 bytes, not {}", req.payload));
-    }
+    req.validate()?;
     let rows = run_table(req, req.distances, recorder, experiment).await?;
     let loopback = if req.with_loopback {
         let rows = run_table(req, Distances::NONE, recorder, &format!("{experiment}/loopback")).await?;
@@ -364,9 +423,10 @@ async fn webrtc_row(
         _ => None,
     };
     let mut signalling = Signalling::start_away(recorder, experiment, d.server).await.map_err(|e| e.to_string())?;
+    // B is on the signalling server already, waiting for a call; the clock starts with A.
+    let link_b = signalling.join(1, "call", "B").await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     let link_a = signalling.join(0, "call", "A").await.map_err(|e| e.to_string())?;
-    let link_b = signalling.join(1, "call", "B").await.map_err(|e| e.to_string())?;
     let joined = started.elapsed();
     let mut cfg_a = peer_config("A", true);
     if let Some(t) = &turn {
@@ -480,7 +540,8 @@ fn phases(
     (epoch_b, b): (Duration, &Milestones),
     relayed: bool,
 ) -> Vec<Phase> {
-    let mut out = vec![Phase { name: "both peers on the signalling server (WebSocket)".into(), at_ms: ms(joined) }];
+    let mut out =
+        vec![Phase { name: "A on the signalling server (WebSocket; B was there already)".into(), at_ms: ms(joined) }];
     let of_b =
         [("B: ICE connected (nominated pair selected)", b.ice_connected), ("B: DTLS handshake done", b.dtls_connected)];
     for (name, at) in of_b {

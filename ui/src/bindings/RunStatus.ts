@@ -5,6 +5,7 @@ import type { RunOrigin } from "./RunOrigin";
 import type { RunState } from "./RunState";
 import type { SessionCheck } from "./SessionCheck";
 import type { TechniqueResult } from "./TechniqueResult";
+import type { WebrtcVsWsReport } from "./WebrtcVsWsReport";
 import type { WorkloadDto } from "./WorkloadDto";
 
 /**
@@ -52,4 +53,8 @@ cluster: ClusterReport | null,
 /**
  * The result of a finished load-balancer check (`start_lb_check`).
  */
-lb_check: SessionCheck | null, };
+lb_check: SessionCheck | null, 
+/**
+ * The measured WebSockets-vs-WebRTC table (`start_webrtc_vs_ws`).
+ */
+webrtc_vs_ws: WebrtcVsWsReport | null, };

@@ -47,6 +47,7 @@ function status(run_id: number): RunStatus {
     tap: null,
     cluster: null,
     lb_check: null,
+    webrtc_vs_ws: null,
   };
 }
 

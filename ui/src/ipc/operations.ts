@@ -36,6 +36,7 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SessionCheckRequest } from '../bindings/SessionCheckRequest';
 import type { StartRun } from '../bindings/StartRun';
 import type { TraceSince } from '../bindings/TraceSince';
+import type { WebrtcVsWsRequest } from '../bindings/WebrtcVsWsRequest';
 import type { WizardAnswer } from '../bindings/WizardAnswer';
 import type { WizardInput } from '../bindings/WizardInput';
 import type { WizardVerdict } from '../bindings/WizardVerdict';
@@ -72,6 +73,8 @@ export interface Operations {
   nat_live_speed: { request: NatSpeed; response: NatLive };
   nat_matrix: { request: NatMatrixRequest; response: Matrix };
   nat_discover: { request: NatDiscoverRequest; response: Discovery };
+  webrtc_vs_ws_defaults: { request: null; response: WebrtcVsWsRequest };
+  start_webrtc_vs_ws: { request: WebrtcVsWsRequest; response: RunStatus };
 }
 
 export type OperationName = keyof Operations;
@@ -107,6 +110,8 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'nat_live_speed',
   'nat_matrix',
   'nat_discover',
+  'webrtc_vs_ws_defaults',
+  'start_webrtc_vs_ws',
 ];
 
 /** Carries one operation to the lab and back; rejects with a `LabError`. */
@@ -174,6 +179,10 @@ export interface OperationMethods {
   natMatrix(request: NatMatrixRequest): Promise<Matrix>;
   /** RFC 5780 behaviour discovery of a NAT against the lab's STUN server. */
   natDiscover(request: NatDiscoverRequest): Promise<Discovery>;
+  /** The defaults of the WebSockets-vs-WebRTC table. */
+  webrtcVsWsDefaults(): Promise<WebrtcVsWsRequest>;
+  /** Starts the WebSockets-vs-WebRTC table in the background: the same messages echoed peer to peer, through TURN and through a WebSocket relay, with distances; the report arrives on the status (`webrtc_vs_ws`). */
+  startWebrtcVsWs(request: WebrtcVsWsRequest): Promise<RunStatus>;
 }
 
 /** The methods, each carried by `call`. */
@@ -209,5 +218,7 @@ export function operationMethods(call: Call): OperationMethods {
     natLiveSpeed: (request) => call('nat_live_speed', request),
     natMatrix: (request) => call('nat_matrix', request),
     natDiscover: (request) => call('nat_discover', request),
+    webrtcVsWsDefaults: () => call('webrtc_vs_ws_defaults', null),
+    startWebrtcVsWs: (request) => call('start_webrtc_vs_ws', request),
   };
 }

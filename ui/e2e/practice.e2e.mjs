@@ -1,0 +1,23 @@
+// WebRTC in practice end-to-end, as a learner uses it: give the places distances, measure the
+// three paths, and read the table — the data channel must beat the WebSocket relay here, TURN
+// must not, and the setup must show WebRTC's phases.
+import path from 'node:path';
+import { browserE2E, check, screenshots } from './lib.mjs';
+
+await browserE2E('practice', async (page) => {
+  await page.getByTestId('tab-practice').click();
+  await page.getByTestId('practice-peers').fill('10');
+  await page.getByTestId('practice-server').fill('40');
+  await page.getByTestId('practice-messages').fill('20');
+  await page.getByTestId('practice-run').click();
+  await page.getByTestId('practice-report').waitFor({ timeout: 90_000 });
+  const p50 = async (p) => Number(await page.locator(`[data-testid="practice-report"] [data-testid="practice-row"][data-path="${p}"]`).getAttribute('data-p50'));
+  const [p2p, turn, ws] = [await p50('p2p'), await p50('turn'), await p50('websocket')];
+  check(p2p >= 20 && p2p < ws, `peer to peer (${p2p} ms) beats the WebSocket relay (${ws} ms)`);
+  check(turn >= 160 && ws >= 160, `both relayed paths cross the server four times (${turn}, ${ws} ms)`);
+  const setup = await page.locator('[data-testid="practice-setup"][data-path="p2p"]').textContent();
+  check(/DTLS handshake done/.test(setup ?? '') && /ICE connected/.test(setup ?? ''), 'the data channel\'s setup names its phases');
+  const notes = (await page.getByTestId('practice-notes').textContent()) ?? '';
+  check(/as long/.test(notes), 'the notes compare the measured paths');
+  await page.screenshot({ path: path.join(screenshots, 'practice-table.png'), fullPage: true });
+});
