@@ -20,4 +20,22 @@ await browserE2E('practice', async (page) => {
   const notes = (await page.getByTestId('practice-notes').textContent()) ?? '';
   check(/as long/.test(notes), 'the notes compare the measured paths');
   await page.screenshot({ path: path.join(screenshots, 'practice-table.png'), fullPage: true });
+
+  // This page as a real peer: Chromium's RTCPeerConnection calls the lab's Rust peer through
+  // the signalling relay, chats over the data channel and shows its own getStats pairs.
+  await page.getByTestId('browser-peer-start').click();
+  await page.getByTestId('browser-peer').waitFor({ timeout: 20_000 });
+  const sendButton = page.getByTestId('browser-peer-send');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="browser-peer-send"]')?.hasAttribute('disabled'), null, { timeout: 20_000 });
+  await page.getByTestId('browser-peer-draft').fill('hello from Chromium');
+  await sendButton.click();
+  await page.getByTestId('browser-peer-chat').getByText('echo: hello from Chromium').waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="page-pair"][data-state="succeeded"]').first().waitFor({ timeout: 10_000 });
+  await page.locator('[data-testid="rust-pair"][data-state="succeeded"]').first().waitFor({ timeout: 10_000 });
+  check((await page.getByTestId('browser-peer-rust-state').textContent()) === 'connected', 'the Rust peer is connected');
+  await page.screenshot({ path: path.join(screenshots, 'practice-browser-peer.png'), fullPage: true });
+  // The browser's offer and candidates crossed the lab's signalling relay: they are on the trace.
+  await page.getByTestId('browser-peer-stop').click();
+  await page.getByTestId('tab-timeline').click();
+  await page.getByTestId('event-row').first().waitFor({ timeout: 10_000 });
 });

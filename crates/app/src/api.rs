@@ -260,6 +260,9 @@ pub struct RunStatus {
     /// The measured WebSockets-vs-WebRTC table (`start_webrtc_vs_ws`).
     #[serde(default)]
     pub webrtc_vs_ws: Option<rtclab_practice::compare::CompareReport>,
+    /// What the Rust peer of a browser call sees (`start_browser_peer`), updated as it goes.
+    #[serde(default)]
+    pub browser_peer: Option<rtclab_practice::browser_peer::BrowserPeerView>,
 }
 
 /// What the live stream carries.

@@ -154,6 +154,9 @@ impl ops::Api for App {
     fn webrtc_vs_ws_defaults(&self, _: ()) -> Result<rtclab_practice::compare::TableRequest, LabError> {
         Ok(rtclab_practice::compare::TableRequest::default())
     }
+    fn start_browser_peer(&self, _: ()) -> Result<api::RunStatus, LabError> {
+        practice::start_browser_peer(&self.lab)
+    }
     fn start_webrtc_vs_ws(&self, r: rtclab_practice::compare::TableRequest) -> Result<api::RunStatus, LabError> {
         practice::start(&self.lab, &r)
     }

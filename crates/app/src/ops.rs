@@ -172,6 +172,8 @@ operations! {
     webrtc_vs_ws_defaults(()) -> TableRequest;
     /// Starts the WebSockets-vs-WebRTC table in the background: the same messages echoed peer to peer, through TURN and through a WebSocket relay, with distances; the report arrives on the status (`webrtc_vs_ws`).
     start_webrtc_vs_ws(TableRequest) -> RunStatus;
+    /// Starts the signalling relay and a Rust peer waiting for this page's offer (a real browser as a peer); answers once the Rust peer is in the room, with the room's URL on the status (`browser_peer`). Runs until `stop_run`.
+    start_browser_peer(()) -> RunStatus;
 }
 
 /// An operation's name and the TypeScript names of its request and response.

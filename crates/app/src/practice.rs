@@ -2,6 +2,7 @@
 //! lab's run slot, its signalling and WebSocket frames on the trace (the lab itself is
 //! `rtclab-practice`). The report arrives on the status (`webrtc_vs_ws`) when the run ends.
 
+use rtclab_practice::browser_peer;
 use rtclab_practice::compare::{self, TableRequest};
 
 use crate::LabError;
@@ -10,6 +11,8 @@ use crate::service::Lab;
 
 /// The run's name in the status.
 pub const NAME: &str = "webrtc-vs-ws";
+/// A browser call's name in the status.
+pub const BROWSER_PEER: &str = "browser-peer";
 
 pub fn start(lab: &Lab, req: &TableRequest) -> Result<RunStatus, LabError> {
     // Checked before the run slot is taken, so a bad request changes nothing.
@@ -32,4 +35,44 @@ pub fn start(lab: &Lab, req: &TableRequest) -> Result<RunStatus, LabError> {
         }
     });
     Ok(lab.status())
+}
+
+/// Starts the relay and a Rust peer waiting for the page's offer; it runs until `stop_run`.
+/// What the Rust peer sees is on the status (`browser_peer`), the signalling frames on the trace.
+pub fn start_browser_peer(lab: &Lab) -> Result<RunStatus, LabError> {
+    let template = RunStatus {
+        techniques: vec![BROWSER_PEER.into()],
+        current: Some(BROWSER_PEER.into()),
+        phase: "a Rust peer waits for the browser's offer".into(),
+        ..crate::service::idle_status()
+    };
+    let (_, stop, recorder) = lab.begin_run(template)?;
+    let lab2 = lab.clone();
+    let (ready_tx, ready) = std::sync::mpsc::channel::<Result<(), String>>();
+    tokio::spawn(async move {
+        let sent = std::sync::atomic::AtomicBool::new(false);
+        let result = browser_peer::run(&recorder, BROWSER_PEER, stop, |view| {
+            lab2.set_browser_peer(view.clone());
+            if !sent.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                let _ = ready_tx.send(Ok(()));
+            }
+        })
+        .await;
+        match result {
+            Ok(view) => {
+                lab2.set_browser_peer(view);
+                lab2.end_run(RunState::Stopped, None);
+            }
+            Err(e) => {
+                let _ = ready_tx.send(Err(e.clone()));
+                lab2.end_run(RunState::Failed, Some(e));
+            }
+        }
+    });
+    // The answer carries the room's URL: wait (briefly) until the Rust peer is in it.
+    match ready.recv_timeout(std::time::Duration::from_secs(10)) {
+        Ok(Ok(())) => Ok(lab.status()),
+        Ok(Err(e)) => Err(LabError::Internal(format!("the Rust peer could not start: {e}"))),
+        Err(_) => Err(LabError::Internal("the Rust peer did not join the signalling room within 10 s".into())),
+    }
 }

@@ -87,6 +87,7 @@ pub(crate) fn idle_status() -> RunStatus {
         cluster: None,
         lb_check: None,
         webrtc_vs_ws: None,
+        browser_peer: None,
     }
 }
 
@@ -271,6 +272,11 @@ impl Lab {
     /// Puts a finished load-balancer check on the status.
     pub(crate) fn set_lb_check(&self, check: rtclab_cluster::sessions::SessionCheck) {
         self.inner.status.send_modify(|s| s.lb_check = Some(check));
+    }
+
+    /// Puts what the Rust peer of a browser call sees now on the status.
+    pub(crate) fn set_browser_peer(&self, view: rtclab_practice::browser_peer::BrowserPeerView) {
+        self.inner.status.send_modify(|s| s.browser_peer = Some(view));
     }
 
     /// Puts a finished WebSockets-vs-WebRTC table on the status.

@@ -9,7 +9,10 @@
 //! - `compare` — the WebSockets-vs-WebRTC table: echo RTT, setup by phase and server bytes
 //!   per message for peer to peer, TURN and a WebSocket relay, in one run.
 //! - `notes` — what the table says, computed from its numbers.
+//! - `browser_peer` — a real browser as a peer: the signalling relay and a Rust peer waiting
+//!   in a room for the page's offer.
 
+pub mod browser_peer;
 pub mod compare;
 pub mod notes;
 pub mod pacer;

@@ -48,6 +48,7 @@ function status(run_id: number): RunStatus {
     cluster: null,
     lb_check: null,
     webrtc_vs_ws: null,
+    browser_peer: null,
   };
 }
 

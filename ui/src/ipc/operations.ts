@@ -75,6 +75,7 @@ export interface Operations {
   nat_discover: { request: NatDiscoverRequest; response: Discovery };
   webrtc_vs_ws_defaults: { request: null; response: WebrtcVsWsRequest };
   start_webrtc_vs_ws: { request: WebrtcVsWsRequest; response: RunStatus };
+  start_browser_peer: { request: null; response: RunStatus };
 }
 
 export type OperationName = keyof Operations;
@@ -112,6 +113,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'nat_discover',
   'webrtc_vs_ws_defaults',
   'start_webrtc_vs_ws',
+  'start_browser_peer',
 ];
 
 /** Carries one operation to the lab and back; rejects with a `LabError`. */
@@ -183,6 +185,8 @@ export interface OperationMethods {
   webrtcVsWsDefaults(): Promise<WebrtcVsWsRequest>;
   /** Starts the WebSockets-vs-WebRTC table in the background: the same messages echoed peer to peer, through TURN and through a WebSocket relay, with distances; the report arrives on the status (`webrtc_vs_ws`). */
   startWebrtcVsWs(request: WebrtcVsWsRequest): Promise<RunStatus>;
+  /** Starts the signalling relay and a Rust peer waiting for this page's offer (a real browser as a peer); answers once the Rust peer is in the room, with the room's URL on the status (`browser_peer`). Runs until `stop_run`. */
+  startBrowserPeer(): Promise<RunStatus>;
 }
 
 /** The methods, each carried by `call`. */
@@ -220,5 +224,6 @@ export function operationMethods(call: Call): OperationMethods {
     natDiscover: (request) => call('nat_discover', request),
     webrtcVsWsDefaults: () => call('webrtc_vs_ws_defaults', null),
     startWebrtcVsWs: (request) => call('start_webrtc_vs_ws', request),
+    startBrowserPeer: () => call('start_browser_peer', null),
   };
 }
