@@ -77,6 +77,13 @@ try {
   const outcome = await wd.exec('return document.querySelector("[data-testid=nat-why]").dataset.outcome');
   check(outcome === 'prflx', `symmetric × full-cone connects on a peer-reflexive address in the desktop app (got ${outcome})`);
   fs.writeFileSync(path.join(shots, 'desktop-natlab.png'), Buffer.from(await wd.screenshot(), 'base64'));
+
+  // WebKitGTK ships without WebRTC: the desktop window says so and where the browser peer works.
+  await wd.click(await wd.find('[data-testid=tab-practice]'));
+  await until(() => wd.exec('return !!document.querySelector("[data-testid=practice-run]")'), 15_000, 'the WebRTC-vs-WS tab');
+  const webrtcHere = await wd.exec('return typeof RTCPeerConnection !== "undefined"');
+  const unavailable = await wd.exec('return !!document.querySelector("[data-testid=browser-peer-unavailable]")');
+  check(unavailable === !webrtcHere, `the desktop window tells whether it can be a WebRTC peer (RTCPeerConnection ${webrtcHere ? 'present' : 'absent'})`);
   if (process.env.DISPLAY) {
     try {
       execFileSync('import', ['-window', 'root', path.join(shots, 'desktop-window.png')]);

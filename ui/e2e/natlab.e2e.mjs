@@ -50,6 +50,23 @@ await browserE2E('natlab', async (page) => {
   check(/username fragment/.test((await page.getByTestId('nat-sdp-meaning').textContent()) ?? ''), 'hovering an SDP line explains it');
   await page.screenshot({ path: path.join(screenshots, 'nat-sdp.png') });
 
+  // Edit the SDP before it is sent: flip the answer's DTLS role on an open network. ICE still
+  // works; DTLS does not, and the why says so and where.
+  await page.getByTestId('nat-a').selectOption('none');
+  await page.getByTestId('nat-b').selectOption('none');
+  await page.locator('details:has([data-testid="nat-sdp-edit"]) summary').click();
+  await page.getByTestId('nat-sdp-edit').selectOption('flip-setup');
+  await page.getByTestId('nat-tab-why').click();
+  await page.getByTestId('nat-run').click();
+  // The previous run also failed: wait for this run's explanation.
+  await page.getByTestId('nat-why').filter({ hasText: 'DTLS failed' }).waitFor({ timeout: 60_000 });
+  const edited = (await page.getByTestId('nat-why-detail').textContent()) ?? '';
+  check(/flipped the answer's a=setup/.test(edited) && /alert/.test(edited), `the why blames the flipped role: ${edited}`);
+  await page.screenshot({ path: path.join(screenshots, 'nat-sdp-edit.png') });
+  await page.getByTestId('nat-sdp-edit').selectOption({ label: 'no edit' });
+  await page.getByTestId('nat-a').selectOption('symmetric');
+  await page.getByTestId('nat-b').selectOption('port-restricted');
+
   // Now with TURN, live at a quarter of real speed: the same pair connects through the relay.
   await page.getByTestId('nat-turn').check();
   await page.getByTestId('nat-guess-not').check();

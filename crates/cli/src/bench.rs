@@ -206,6 +206,7 @@ pub mod nat {
                     offerer,
                     trickle: true,
                     relay_only: false,
+                    sdp_edit: None,
                 };
                 let _ = Peer::new(cfg, Instant::now()).expect("a peer");
             }

@@ -129,6 +129,11 @@ enum Command {
         /// Put every candidate in the SDP instead of trickling them.
         #[arg(long)]
         no_trickle: bool,
+        /// Edit a description before it is sent and see what breaks: remove-fingerprint,
+        /// change-ice-pwd, drop-candidates (the offer's), flip-setup (the answer's),
+        /// remove-data-section.
+        #[arg(long, value_name = "EDIT")]
+        sdp_edit: Option<rtclab_natlab::sdp_edit::SdpEdit>,
         /// One-way latency of the internet crossing.
         #[arg(long, value_parser = parse_duration, default_value = "20ms")]
         latency: Duration,
@@ -555,6 +560,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
             turn_password,
             no_stun,
             no_trickle,
+            sdp_edit,
             latency,
             jitter,
             loss,
@@ -572,6 +578,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 turn_password,
                 stun: !no_stun,
                 trickle: !no_trickle,
+                sdp_edit,
                 link: LinkConditions { latency, jitter, loss },
                 seed,
                 deadline: nat::DEFAULT_DEADLINE,

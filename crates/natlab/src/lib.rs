@@ -13,11 +13,13 @@
 //! - `turn_server` — Allocate, Refresh, CreatePermission, ChannelBind, indications, ChannelData.
 //! - `peer` — one real `RTCPeerConnection` with its gathering (host, STUN, TURN), trickle and data channel.
 //! - `signal` — the signalling messages (JSON) between the peers.
+//! - `sdp_edit` — the edits a learner makes to a description before it is sent.
 //! - `candidate`, `sdp`, `stats` — candidates, SDP lines and candidate pairs as a learner reads them.
 //! - `session` — one run: the scenario, the session a driver steps, the virtual-time driver, the report.
 //! - `paced` — the same session at a speed a learner watches, signalling over real links.
 //! - `view` — what the screens draw (request, tables, event rows), exported to TypeScript.
-//! - `why` — the plain-language explanation of a run, one rule per situation.
+//! - `why` — the plain-language explanation of a run, one rule per situation; `why_sdp` —
+//!   what an SDP edit broke and where.
 //! - `theory` — the outcome RFC 4787 + ideal ICE predict; `matrix` — every preset pair, run and predicted.
 
 pub mod candidate;
@@ -29,6 +31,7 @@ pub mod net;
 pub mod paced;
 pub mod peer;
 pub mod sdp;
+pub mod sdp_edit;
 pub mod session;
 pub mod signal;
 pub mod stats;
@@ -37,6 +40,7 @@ pub mod theory;
 pub mod turn_server;
 pub mod view;
 pub mod why;
+pub mod why_sdp;
 
 fn millis<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_u64(d.as_millis() as u64)

@@ -54,6 +54,8 @@ pub struct PeerConfig {
     /// Offer only the relayed candidate (a browser's `iceTransportPolicy: "relay"`): every
     /// datagram then goes through the TURN server.
     pub relay_only: bool,
+    /// An edit to this peer's description before it is sent (applied after it was set locally).
+    pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
 }
 
 /// When each step of setting up the connection happened, from the run's start.
@@ -129,6 +131,7 @@ pub struct Peer {
     offerer: bool,
     trickle: bool,
     relay_only: bool,
+    sdp_edit: Option<crate::sdp_edit::SdpEdit>,
     srflx: Option<SrflxGathering>,
     mapped: Option<SocketAddr>,
     relay: Option<RelayGathering>,
@@ -215,6 +218,7 @@ impl Peer {
             offerer: cfg.offerer,
             trickle: cfg.trickle,
             relay_only: cfg.relay_only,
+            sdp_edit: cfg.sdp_edit,
             srflx: cfg.stun.map(|server| SrflxGathering {
                 server,
                 tid: TransactionId::new(),
@@ -281,7 +285,7 @@ impl Peer {
     fn send_offer(&mut self, now: Duration) -> Result<(), String> {
         let offer = self.pc.create_offer(None).map_err(|e| format!("create offer: {e}"))?;
         self.pc.set_local_description(self.at(now), offer).map_err(|e| format!("set local offer: {e}"))?;
-        let sdp = self.local_sdp();
+        let sdp = self.sent_sdp();
         self.signals.push_back(Signal::Offer { sdp });
         self.milestones.description_sent = Some(now);
         self.after_description_sent();
@@ -292,11 +296,26 @@ impl Peer {
         self.pc.local_description().map(|d| d.sdp).unwrap_or_default()
     }
 
+    /// The description as it leaves: the local one, with the learner's edit if there is one.
+    fn sent_sdp(&self) -> String {
+        let sdp = self.local_sdp();
+        match self.sdp_edit {
+            Some(edit) => edit.apply(&sdp),
+            None => sdp,
+        }
+    }
+
+    fn sends_candidates(&self) -> bool {
+        !self.sdp_edit.is_some_and(|e| e.drops_trickled_candidates())
+    }
+
     fn after_description_sent(&mut self) {
         self.description_sent = true;
         if self.trickle {
             for c in std::mem::take(&mut self.unsent_local) {
-                self.signals.push_back(candidate_signal(c));
+                if self.sends_candidates() {
+                    self.signals.push_back(candidate_signal(c));
+                }
             }
             if self.gathering_done {
                 self.signals.push_back(Signal::EndOfCandidates);
@@ -311,7 +330,9 @@ impl Peer {
             self.events.push_back(PeerEvent::Gathered(c));
         }
         if self.trickle && self.description_sent {
-            self.signals.push_back(candidate_signal(init));
+            if self.sends_candidates() {
+                self.signals.push_back(candidate_signal(init));
+            }
         } else {
             self.unsent_local.push(init);
         }
@@ -391,7 +412,7 @@ impl Peer {
             .map_err(|e| format!("create answer: {e}"));
         match result {
             Ok(()) => {
-                let sdp = self.local_sdp();
+                let sdp = self.sent_sdp();
                 self.signals.push_back(Signal::Answer { sdp });
                 self.milestones.description_sent = Some(now);
                 self.after_description_sent();

@@ -47,6 +47,8 @@ pub struct Scenario {
     pub turn_password: String,
     pub stun: bool,
     pub trickle: bool,
+    /// An edit to the offer (made by A) or the answer (made by B) before it is sent.
+    pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
     pub link: LinkConditions,
     pub seed: u64,
     /// A run that has neither connected nor failed by then is reported as timed out.
@@ -62,6 +64,7 @@ impl Default for Scenario {
             turn_password: TurnConfig::default().users[0].1.clone(),
             stun: true,
             trickle: true,
+            sdp_edit: None,
             link: LinkConditions::default(),
             seed: 1,
             deadline: Duration::from_secs(30),
@@ -198,6 +201,8 @@ pub struct RunReport {
     pub nat_b: String,
     pub turn: bool,
     pub trickle: bool,
+    /// The edit made to a description before it was sent, if any.
+    pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
     pub seed: u64,
     /// One-way latency of the internet crossing.
     pub latency_ms: f64,
@@ -315,6 +320,7 @@ impl Session {
                     offerer,
                     trickle: s.trickle,
                     relay_only: false,
+                    sdp_edit: s.sdp_edit.filter(|e| (e.target() == crate::sdp_edit::Target::Offer) == offerer),
                 },
                 epoch,
             )
@@ -473,6 +479,7 @@ impl Session {
             nat_b: s.nat_b.to_string(),
             turn: s.turn,
             trickle: s.trickle,
+            sdp_edit: s.sdp_edit,
             seed: s.seed,
             latency_ms: ms(s.link.latency),
             outcome,

@@ -31,6 +31,9 @@ pub struct NatRunRequest {
     pub stun: bool,
     #[serde(default = "yes")]
     pub trickle: bool,
+    /// An edit to the offer or the answer before it is sent (see `sdp_edit`).
+    #[serde(default)]
+    pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
     #[serde(default = "default_latency")]
     pub latency_ms: f64,
     #[serde(default)]
@@ -76,6 +79,7 @@ impl NatRunRequest {
             turn_password: self.turn_password.clone().unwrap_or_else(|| Scenario::default().turn_password),
             stun: self.stun,
             trickle: self.trickle,
+            sdp_edit: self.sdp_edit,
             link: LinkConditions {
                 latency: Duration::from_secs_f64(latency / 1000.0),
                 jitter: Duration::from_secs_f64(jitter / 1000.0),
@@ -106,7 +110,16 @@ pub struct NatCatalog {
     pub mappings: Vec<String>,
     pub filterings: Vec<String>,
     pub turn_user: String,
+    /// The edits a learner can make to the SDP before it is sent.
+    pub sdp_edits: Vec<SdpEditChoice>,
     pub defaults: NatRunRequest,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SdpEditChoice {
+    pub edit: crate::sdp_edit::SdpEdit,
+    pub words: String,
 }
 
 pub fn catalog() -> NatCatalog {
@@ -126,6 +139,10 @@ pub fn catalog() -> NatCatalog {
         mappings: crate::nat::Mapping::ALL.iter().map(|m| m.short().to_string()).collect(),
         filterings: crate::nat::Filtering::ALL.iter().map(|f| f.short().to_string()).collect(),
         turn_user: crate::turn_server::TurnConfig::default().users[0].0.clone(),
+        sdp_edits: crate::sdp_edit::ALL
+            .iter()
+            .map(|&edit| SdpEditChoice { edit, words: edit.words().to_string() })
+            .collect(),
         defaults: NatRunRequest {
             nat_a: "port-restricted".into(),
             nat_b: "symmetric".into(),
@@ -133,6 +150,7 @@ pub fn catalog() -> NatCatalog {
             turn_password: None,
             stun: true,
             trickle: true,
+            sdp_edit: None,
             latency_ms: default_latency(),
             jitter_ms: 0.0,
             loss_percent: 0.0,
@@ -336,6 +354,8 @@ pub struct NatRunView {
     pub outcome: String,
     /// What RFC 4787 theory predicts.
     pub expected: String,
+    /// The SDP edit of the run (theory knows nothing of it), e.g. `flip-setup`.
+    pub sdp_edit: Option<String>,
     pub connect_ms: Option<f64>,
     pub ran_ms: f64,
     pub timed_out: bool,
@@ -607,6 +627,7 @@ pub fn run_view(r: &RunReport, scenario: &Scenario, predicted_direct: Option<boo
         latency_ms: r.latency_ms,
         outcome: r.outcome.name().into(),
         expected: theory::expected(scenario.nat_a, scenario.nat_b, scenario.turn).name().into(),
+        sdp_edit: r.sdp_edit.map(|e| e.name().to_string()),
         connect_ms: r.connect_ms,
         ran_ms: r.ran_ms,
         timed_out: r.timed_out,

@@ -57,6 +57,22 @@ fn udp_blocked_side(r: &RunReport) -> Option<&str> {
 }
 
 pub fn explain(r: &RunReport) -> Why {
+    let mut why = explain_network(r);
+    if let Some(story) = crate::why_sdp::story(r) {
+        // The edit is the first thing to know; the NAT lines stay as context.
+        let at = why.reasons.len().min(2);
+        why.reasons.splice(at..at, story.reasons);
+        if let Some(headline) = story.headline {
+            why.headline = headline;
+        }
+        if story.fix.is_some() {
+            why.fix = story.fix;
+        }
+    }
+    why
+}
+
+fn explain_network(r: &RunReport) -> Why {
     let [a, b] = &r.peers;
     let nat_line = |p: &crate::session::PeerReport| format!("NAT {} ({}) {}.", p.name, p.nat, p.nat_words);
     let mut reasons = vec![nat_line(a), nat_line(b)];

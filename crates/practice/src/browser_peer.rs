@@ -106,6 +106,7 @@ pub async fn run(
         offerer: false,
         trickle: true,
         relay_only: false,
+        sdp_edit: None,
     };
     let mut peer = RunningPeer::start(cfg, link, SERVER_IP, Distances::NONE).await?;
     let mut view = BrowserPeerView {

@@ -407,6 +407,7 @@ fn peer_config(name: &str, offerer: bool) -> PeerConfig {
         offerer,
         trickle: true,
         relay_only: false,
+        sdp_edit: None,
     }
 }
 

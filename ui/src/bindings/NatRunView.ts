@@ -17,7 +17,11 @@ outcome: string,
 /**
  * What RFC 4787 theory predicts.
  */
-expected: string, connect_ms: number | null, ran_ms: number, timed_out: boolean, relayed_bytes: number, why: WhyView, offer: Array<SdpLineView>, answer: Array<SdpLineView>, candidates: Array<CandidateRowView>, 
+expected: string, 
+/**
+ * The SDP edit of the run (theory knows nothing of it), e.g. `flip-setup`.
+ */
+sdp_edit: string | null, connect_ms: number | null, ran_ms: number, timed_out: boolean, relayed_bytes: number, why: WhyView, offer: Array<SdpLineView>, answer: Array<SdpLineView>, candidates: Array<CandidateRowView>, 
 /**
  * Every change of every pair, in time order (the table at time t is the last row of each pair up to t).
  */
