@@ -188,6 +188,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sends FILE peer to peer over a WebRTC data channel on loopback UDP, once per delivery
+    /// mode (reliable ordered, reliable unordered, maxRetransmits 0): chunks, flow control,
+    /// throughput, and the receiver's SHA-256 check.
+    SendFile {
+        file: PathBuf,
+        /// Datagrams lost each way (e.g. 1%).
+        #[arg(long, value_parser = nat::parse_loss, default_value = "0%")]
+        loss: f64,
+        /// One-way delay between the peers.
+        #[arg(long, value_parser = parse_duration, default_value = "0ms")]
+        latency: Duration,
+        /// The link's rate, e.g. 10mbit or 500kbit (default: unlimited).
+        #[arg(long, value_parser = parse_rate)]
+        rate: Option<u64>,
+        /// Bytes per chunk (16–262144).
+        #[arg(long, default_value_t = 16 * 1024)]
+        chunk: usize,
+        /// Only this mode: reliable-ordered, reliable-unordered or unreliable.
+        #[arg(long, value_parser = parse_mode)]
+        mode: Option<rtclab_practice::file_transfer::ChannelMode>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A WebSocket cluster on loopback: nodes sharing a broker, clients spread over them, a
     /// publisher; kill a node half-way and watch its clients reconnect elsewhere and recover.
     Cluster {
@@ -453,6 +479,24 @@ fn parse_direction(s: &str) -> Result<Direction, String> {
     s.parse().map_err(|_| format!("{s:?} is not a direction; use `down` or `both`"))
 }
 
+fn parse_rate(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let (num, mult) = [("gbit", 1e9), ("mbit", 1e6), ("kbit", 1e3), ("bit", 1.0)]
+        .iter()
+        .find_map(|(unit, m)| t.strip_suffix(unit).map(|n| (n.trim().to_string(), *m)))
+        .ok_or_else(|| format!("{s:?} is not a rate; use e.g. 10mbit, 500kbit or 1gbit"))?;
+    let v: f64 = num.parse().map_err(|_| format!("{s:?} is not a rate; use e.g. 10mbit, 500kbit or 1gbit"))?;
+    if !(v > 0.0 && v.is_finite()) {
+        return Err(format!("the rate must be above 0, not {s:?}"));
+    }
+    Ok((v * mult) as u64)
+}
+
+fn parse_mode(s: &str) -> Result<rtclab_practice::file_transfer::ChannelMode, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("{s:?} is not a mode; use reliable-ordered, reliable-unordered or unreliable"))
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{e}; use a duration like 5s, 500ms or 2m"))
 }
@@ -532,6 +576,40 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::NatMatrix { turn, seed, json } => nat_matrix(turn, seed, json),
+        Command::SendFile { file, loss, latency, rate, chunk, mode, seed, json } => {
+            let meta = std::fs::metadata(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            if meta.len() as usize > rtclab_practice::file_transfer::MAX_FILE {
+                anyhow::bail!(
+                    "{} is {} MiB; the lab sends files up to {} MiB (both peers hold it in memory)",
+                    file.display(),
+                    meta.len() >> 20,
+                    rtclab_practice::file_transfer::MAX_FILE >> 20
+                );
+            }
+            let data = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let req = rtclab_practice::file_transfer::TransferRequest {
+                name: file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                data: data.into(),
+                chunk,
+                latency,
+                loss,
+                rate_bps: rate,
+                modes: mode.map_or_else(|| rtclab_practice::file_transfer::ChannelMode::ALL.to_vec(), |m| vec![m]),
+                seed,
+            };
+            req.validate().map_err(anyhow::Error::msg)?;
+            if !json {
+                eprintln!("sending {} ({} B) peer to peer…", req.name, req.data.len());
+            }
+            let report =
+                rtclab_practice::file_transfer::run(&req, &Recorder::new()).await.map_err(anyhow::Error::msg)?;
+            if json {
+                outln!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                out!("{}", rtclab_cli::practice::render_transfer(&report));
+            }
+            Ok(())
+        }
         Command::WebrtcVsWs { latency_peers, latency_server, messages, interval, size, no_loopback, json } => {
             let req = rtclab_practice::compare::CompareRequest {
                 distances: rtclab_practice::udp_peer::Distances { peers: latency_peers, server: latency_server },

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use rtclab_practice::compare::{CompareReport, PathRow};
+use rtclab_practice::file_transfer::TransferReport;
 
 use crate::table::text_grid;
 
@@ -52,6 +53,41 @@ pub fn render(r: &CompareReport) -> String {
         out.push_str(&rows_grid(&lo.rows));
     }
     let _ = writeln!(out, "\nWhat the measurements show:");
+    for n in &r.notes {
+        let _ = writeln!(out, "  • {n}");
+    }
+    out
+}
+
+/// A file transfer per mode, then what it shows.
+pub fn render_transfer(r: &TransferReport) -> String {
+    let mut out = String::new();
+    let rate = r.rate_bps.map_or("unlimited".to_string(), |b| format!("{:.1} Mbit/s", b as f64 / 1e6));
+    let _ = writeln!(
+        out,
+        "{}: {} B in chunks of {} B, SHA-256 {}\nLink: {:.0} ms one way, {:.1} % loss each way, rate {rate}\n",
+        r.file, r.size, r.chunk, r.sha256, r.latency_ms, r.loss_percent
+    );
+    let head = ["channel", "chunks", "out of order", "time ms", "MB/s", "pauses", "link drops", "OS drops", "SHA-256"];
+    let cells: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|x| {
+            vec![
+                x.mode.name().into(),
+                format!("{}/{}", x.chunks_received, x.chunks),
+                x.out_of_order.to_string(),
+                format!("{:.0}", x.duration_ms),
+                format!("{:.2}", x.throughput_mb_s),
+                x.flow_control_pauses.to_string(),
+                x.datagrams_dropped.to_string(),
+                x.os_receive_drops.map_or("—".into(), |n| n.to_string()),
+                x.problem.clone().unwrap_or_else(|| if x.sha256_matches { "matches".into() } else { "DIFFERS".into() }),
+            ]
+        })
+        .collect();
+    out.push_str(&text_grid(&head, &cells));
+    let _ = writeln!(out, "\nWhat the transfer shows:");
     for n in &r.notes {
         let _ = writeln!(out, "  • {n}");
     }

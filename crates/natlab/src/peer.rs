@@ -92,6 +92,11 @@ pub enum PeerEvent {
     DataChannelOpen(String),
     /// A data-channel message arrived.
     Message(String),
+    /// A binary data-channel message arrived (a file chunk).
+    Binary(Vec<u8>),
+    /// The file given to `send_file` is all handed to SCTP and nothing of it is outstanding
+    /// (acknowledged, or abandoned on a partially reliable channel).
+    FileSent,
     /// Something went wrong that the learner should see (bad SDP, TURN refused, …).
     Problem(String),
     /// A candidate pair's checks, answers, state or nomination changed.
@@ -113,6 +118,40 @@ const STUN_RETRIES: [Duration; 4] =
     [Duration::ZERO, Duration::from_millis(250), Duration::from_millis(750), Duration::from_millis(1750)];
 /// After the last retransmission, how long to wait for a reply before giving up.
 const STUN_GIVE_UP_AFTER: Duration = Duration::from_millis(3750);
+
+/// How the offerer's data channel delivers (RTCDataChannelInit's `ordered`, `maxRetransmits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChannelOptions {
+    pub ordered: bool,
+    /// `None`: reliable; `Some(0)`: each message is sent once and never retransmitted.
+    pub max_retransmits: Option<u16>,
+}
+
+impl Default for ChannelOptions {
+    fn default() -> Self {
+        ChannelOptions { ordered: true, max_retransmits: None }
+    }
+}
+
+/// At this much unacknowledged data (`bufferedAmount`) the sender pauses...
+pub const BUFFER_HIGH: u32 = 1024 * 1024;
+/// ...and resumes when it falls to this (`bufferedAmountLowThreshold`).
+pub const BUFFER_LOW: u32 = 256 * 1024;
+/// Chunks handed to SCTP per `poll`, so events (the high-water mark) are seen between them.
+const CHUNKS_PER_POLL: usize = 64;
+
+/// A file going out in chunks, each prefixed with its 4-byte big-endian index.
+#[derive(Debug)]
+struct FileSend {
+    data: std::sync::Arc<[u8]>,
+    chunk: usize,
+    offset: usize,
+    index: u32,
+    paused: bool,
+    /// Every chunk handed over; waiting for the buffer to drain.
+    handed_over: bool,
+    pauses: u32,
+}
 
 struct RelayGathering {
     client: TurnClient,
@@ -143,6 +182,11 @@ pub struct Peer {
     gathering_notes: Vec<String>,
     gathering_done: bool,
     channel: Option<RTCDataChannelId>,
+    channel_options: ChannelOptions,
+    echo: bool,
+    file: Option<FileSend>,
+    /// Times the file's sender paused at the high-water mark.
+    pub file_pauses: u32,
     hello_sent: bool,
     pub outbox: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
     pub signals: VecDeque<Signal>,
@@ -234,6 +278,10 @@ impl Peer {
             gathering_notes: vec![],
             gathering_done: false,
             channel: None,
+            channel_options: ChannelOptions::default(),
+            echo: true,
+            file: None,
+            file_pauses: 0,
             hello_sent: false,
             outbox: VecDeque::new(),
             signals: VecDeque::new(),
@@ -273,7 +321,13 @@ impl Peer {
             r.allocate = Some(r.client.allocate(self.epoch + now).map_err(|e| format!("TURN allocate: {e}"))?);
         }
         if self.offerer {
-            self.pc.create_data_channel(CHANNEL_LABEL, None).map_err(|e| e.to_string())?;
+            let o = self.channel_options;
+            let init = rtc::data_channel::RTCDataChannelInit {
+                ordered: o.ordered,
+                max_retransmits: o.max_retransmits,
+                ..Default::default()
+            };
+            self.pc.create_data_channel(CHANNEL_LABEL, Some(init)).map_err(|e| e.to_string())?;
             if self.trickle {
                 self.send_offer(now)?;
             }
@@ -674,21 +728,104 @@ impl Peer {
             }
             while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
                 progressed = true;
+                if let RTCMessage::DataChannelMessage(_, m) = &message
+                    && !m.is_string
+                {
+                    self.events.push_back(PeerEvent::Binary(m.data.to_vec()));
+                    continue;
+                }
                 if let RTCMessage::DataChannelMessage(id, m) = message {
                     let text = String::from_utf8_lossy(&m.data).to_string();
                     self.events.push_back(PeerEvent::Message(text.clone()));
                     self.received.push(text.clone());
                     if !self.offerer
+                        && self.echo
                         && let Some(mut dc) = self.pc.data_channel(id)
                     {
                         let _ = dc.send_text(self.epoch + now, format!("echo: {text}"));
                     }
                 }
             }
+            if self.pump_file(now) {
+                progressed = true;
+            }
             if !progressed {
                 break;
             }
         }
+    }
+
+    /// Hands the next chunks of the file to SCTP while less than `BUFFER_HIGH` is outstanding
+    /// (the channel's `bufferedAmount`); paused, it resumes once that falls to `BUFFER_LOW`.
+    /// Returns whether anything changed.
+    fn pump_file(&mut self, now: Duration) -> bool {
+        let at = self.at(now);
+        let (Some(f), Some(id)) = (self.file.as_mut(), self.channel) else { return false };
+        let Some(mut dc) = self.pc.data_channel(id) else { return false };
+        let outstanding = dc.outstanding_bytes();
+        if f.handed_over {
+            if outstanding == 0 {
+                self.file = None;
+                self.events.push_back(PeerEvent::FileSent);
+                return true;
+            }
+            return false;
+        }
+        if f.paused {
+            if outstanding > BUFFER_LOW as usize {
+                return false;
+            }
+            f.paused = false;
+        }
+        let mut sent = 0;
+        while sent < CHUNKS_PER_POLL && f.offset < f.data.len() {
+            if dc.outstanding_bytes() >= BUFFER_HIGH as usize {
+                f.paused = true;
+                f.pauses += 1;
+                break;
+            }
+            let end = (f.offset + f.chunk).min(f.data.len());
+            let mut msg = BytesMut::with_capacity(4 + end - f.offset);
+            msg.extend_from_slice(&f.index.to_be_bytes());
+            msg.extend_from_slice(&f.data[f.offset..end]);
+            if dc.send(at, msg).is_err() {
+                // SCTP refused more for now: wait for the buffer to drain.
+                f.paused = true;
+                f.pauses += 1;
+                break;
+            }
+            f.offset = end;
+            f.index += 1;
+            sent += 1;
+        }
+        f.handed_over = f.offset >= f.data.len();
+        self.file_pauses = f.pauses;
+        sent > 0
+    }
+
+    /// Sends `data` on the open channel in chunks of `chunk` bytes (plus a 4-byte index),
+    /// pausing at `BUFFER_HIGH` of unacknowledged data and resuming at `BUFFER_LOW`, as a
+    /// browser application does with `bufferedAmountLowThreshold`.
+    pub fn send_file(&mut self, now: Duration, data: std::sync::Arc<[u8]>, chunk: usize) -> Result<(), String> {
+        let id = self.channel.ok_or("the data channel is not open yet")?;
+        if chunk == 0 || chunk > 256 * 1024 {
+            return Err(format!("the chunk size must be 1 B–256 KiB, not {chunk} B"));
+        }
+        let mut dc = self.pc.data_channel(id).ok_or("the data channel is gone")?;
+        dc.set_buffered_amount_low_threshold(BUFFER_LOW);
+        self.file = Some(FileSend { data, chunk, offset: 0, index: 0, paused: false, handed_over: false, pauses: 0 });
+        self.poll(now);
+        Ok(())
+    }
+
+    /// How the offerer's channel delivers; set before `start`.
+    pub fn set_channel_options(&mut self, options: ChannelOptions) {
+        self.channel_options = options;
+    }
+
+    /// Whether the answerer echoes text messages (on by default).
+    pub fn set_echo(&mut self, echo: bool) {
+        self.echo = echo;
     }
 
     fn on_turn_event(&mut self, now: Duration, e: TurnEvent) {
@@ -768,6 +905,8 @@ impl Peer {
                     }
                 }
             }
+            // Waking up is enough: `pump_file` reads the buffered amount and resumes.
+            RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnBufferedAmountLow(_)) => {}
             RTCPeerConnectionEvent::OnIceCandidateEvent(_) => {}
             _ => {}
         }

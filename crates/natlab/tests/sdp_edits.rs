@@ -31,7 +31,11 @@ fn a_wrong_ice_password_leaves_the_other_sides_checks_unanswered() {
     let got: u64 = r.peers[0].pairs.iter().map(|p| p.requests_received).sum();
     let answered: u64 = r.peers[0].pairs.iter().map(|p| p.responses_sent).sum();
     assert!(got > 0 && answered == 0, "A received {got} checks and answered {answered}");
-    assert!(r.why.reasons.iter().any(|x| x.contains(&format!("A received {got} of them and answered 0"))), "{:?}", r.why);
+    assert!(
+        r.why.reasons.iter().any(|x| x.contains(&format!("A received {got} of them and answered 0"))),
+        "{:?}",
+        r.why
+    );
 }
 
 #[test]
@@ -63,6 +67,10 @@ fn without_the_data_section_the_offer_has_nothing_to_connect() {
 fn every_edit_is_explained_as_the_learners() {
     for edit in ALL {
         let r = with(edit);
-        assert!(r.why.reasons.iter().any(|x| x.starts_with("You ") && x.contains(edit.words())), "{edit:?}: {:?}", r.why);
+        assert!(
+            r.why.reasons.iter().any(|x| x.starts_with("You ") && x.contains(edit.words())),
+            "{edit:?}: {:?}",
+            r.why
+        );
     }
 }

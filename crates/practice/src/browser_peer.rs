@@ -135,7 +135,7 @@ pub async fn run(
             break;
         }
     }
-    if let Some(p) = peer.stop().await {
+    if let Some(p) = peer.stop().await.map(|s| s.peer) {
         view.selected = p.selected_pair().map(|(l, r)| {
             format!("{} {}:{} ⇄ {} {}:{}", l.typ.name(), l.address, l.port, r.typ.name(), r.address, r.port)
         });
@@ -167,6 +167,11 @@ fn apply(view: &mut BrowserPeerView, at: Duration, event: PeerEvent) {
             Some(format!("received {text:?}, echoed it"))
         }
         PeerEvent::Problem(p) => Some(format!("problem: {p}")),
+        PeerEvent::Binary(bytes) => {
+            view.received += 1;
+            Some(format!("received {} binary bytes", bytes.len()))
+        }
+        PeerEvent::FileSent => None,
         PeerEvent::Pair(row) => {
             let v = RustPairView::from(&row);
             match view.pairs.iter_mut().find(|p| p.local == v.local && p.remote == v.remote) {

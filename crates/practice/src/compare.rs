@@ -486,10 +486,10 @@ async fn webrtc_row(
     };
     let echoed = rtts.len() as u32;
     let server_bytes = tapped_bytes(recorder, experiment, window) + turn_bytes(&turn) - turn_before;
-    let peer_a = a.stop().await;
+    let peer_a = a.stop().await.map(|s| s.peer);
     let _ = stop_b.send(());
     let peer_b = match drain_b.await {
-        Ok(b) => b.stop().await,
+        Ok(b) => b.stop().await.map(|s| s.peer),
         Err(_) => None,
     };
     signalling.shutdown().await;

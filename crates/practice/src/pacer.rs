@@ -1,7 +1,8 @@
 //! Distance for UDP on loopback: each datagram is sent from its socket `delay` after it was
 //! handed over, in the order it falls due. One pacer per party (peer or TURN server), so
 //! datagrams to near and far destinations can leave the same socket out of hand-over order,
-//! as they would on a real network.
+//! as they would on a real network. A pacer can also shape its link: lose a share of the
+//! datagrams (seeded) and serialise them at a rate behind a finite queue, like a router.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -38,11 +39,43 @@ impl Ord for Due {
     }
 }
 
+/// What a link does to the datagrams a pacer sends, besides delaying them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LinkShape {
+    /// Share of datagrams lost, 0..1.
+    pub loss: f64,
+    /// Bits per second the link carries (None: unlimited).
+    pub rate_bps: Option<u64>,
+    pub seed: u64,
+}
+
+impl Default for LinkShape {
+    fn default() -> Self {
+        LinkShape { loss: 0.0, rate_bps: None, seed: 1 }
+    }
+}
+
+/// The longest a datagram may wait in a rate-limited link's queue before it is dropped
+/// (a router's finite buffer).
+const MAX_QUEUE_DELAY: Duration = Duration::from_millis(200);
+
+/// Datagrams a shaped link did not deliver.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Dropped {
+    pub lost: u64,
+    pub queue_full: u64,
+}
+
 /// Hands datagrams to a task that sends each when it falls due. Dropping it stops the task.
 #[derive(Debug)]
 pub struct Pacer {
     queue: mpsc::UnboundedSender<Due>,
     seq: u64,
+    shape: LinkShape,
+    rng: rand::rngs::StdRng,
+    /// When a rate-limited link has finished sending what it was given.
+    link_free_at: Instant,
+    pub dropped: Dropped,
 }
 
 impl std::fmt::Debug for Due {
@@ -59,6 +92,10 @@ impl Default for Pacer {
 
 impl Pacer {
     pub fn new() -> Pacer {
+        Self::shaped(LinkShape::default())
+    }
+
+    pub fn shaped(shape: LinkShape) -> Pacer {
         let (queue, mut incoming) = mpsc::unbounded_channel::<Due>();
         // Dropping the pacer closes the queue; the task sends what is still due, then ends.
         tokio::spawn(async move {
@@ -89,11 +126,36 @@ impl Pacer {
                 }
             }
         });
-        Pacer { queue, seq: 0 }
+        use rand::SeedableRng;
+        Pacer {
+            queue,
+            seq: 0,
+            shape,
+            rng: rand::rngs::StdRng::seed_from_u64(shape.seed),
+            link_free_at: Instant::now(),
+            dropped: Dropped::default(),
+        }
     }
 
     /// Sends `bytes` from `socket` to `to`, `delay` from now.
     pub fn send(&mut self, socket: &Arc<UdpSocket>, to: SocketAddr, bytes: Vec<u8>, delay: Duration) {
+        use rand::Rng;
+        if self.shape.loss > 0.0 && self.rng.random::<f64>() < self.shape.loss {
+            self.dropped.lost += 1;
+            return;
+        }
+        let now = Instant::now();
+        let mut delay = delay;
+        if let Some(rate) = self.shape.rate_bps.filter(|r| *r > 0) {
+            let start = self.link_free_at.max(now);
+            if start - now > MAX_QUEUE_DELAY {
+                self.dropped.queue_full += 1;
+                return;
+            }
+            let on_the_wire = Duration::from_secs_f64(bytes.len() as f64 * 8.0 / rate as f64);
+            self.link_free_at = start + on_the_wire;
+            delay += self.link_free_at - now;
+        }
         // No distance: send now. The timer wheel's 1 ms ticks would otherwise add up to a
         // millisecond per hop, more than a loopback echo takes.
         if delay.is_zero() && socket.try_send_to(&bytes, to).is_ok() {

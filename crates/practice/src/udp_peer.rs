@@ -7,7 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rtclab_natlab::peer::{Peer, PeerConfig, PeerEvent};
+use rtclab_natlab::peer::{ChannelOptions, Peer, PeerConfig, PeerEvent};
 use rtclab_natlab::signal::Signal;
 use rtclab_techniques::signalling::SignalLink;
 use tokio::net::UdpSocket;
@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::pacer::{Pacer, sleep_until_opt};
+use crate::pacer::{Dropped, LinkShape, Pacer, sleep_until_opt};
 
 /// One-way delays between the places of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +35,25 @@ impl Distances {
 pub enum Command {
     /// Send a text message on the data channel.
     Send(String),
+    /// Send a file in chunks of this many bytes, with flow control.
+    SendFile(Arc<[u8]>, usize),
+}
+
+/// How a peer's data channel and link behave, beyond the defaults (an ordered, reliable
+/// channel; an answerer that echoes; a link that only delays).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tuning {
+    pub channel: ChannelOptions,
+    /// The answerer echoes text messages unless this is set.
+    pub no_echo: bool,
+    pub link: LinkShape,
+}
+
+/// A stopped peer and what its link dropped.
+#[derive(Debug)]
+pub struct Stopped {
+    pub peer: Peer,
+    pub dropped: Dropped,
 }
 
 /// A peer's event, stamped with the time since the peer started.
@@ -46,26 +65,48 @@ pub struct RunningPeer {
     pub commands: mpsc::UnboundedSender<Command>,
     pub events: mpsc::UnboundedReceiver<Stamped>,
     pub host: SocketAddr,
-    task: JoinHandle<Peer>,
+    task: JoinHandle<Stopped>,
 }
 
 impl RunningPeer {
     /// Binds a socket on 127.0.0.1, builds the peer on it (`cfg.host` is overwritten with the
     /// socket's address) and starts it: gathering and, for the offerer, the offer.
     pub async fn start(
+        cfg: PeerConfig,
+        link: SignalLink,
+        server_ip: IpAddr,
+        distances: Distances,
+    ) -> Result<RunningPeer, String> {
+        Self::start_tuned(cfg, link, server_ip, distances, Tuning::default()).await
+    }
+
+    /// [`RunningPeer::start`] with a channel, echo and link of its own.
+    pub async fn start_tuned(
         mut cfg: PeerConfig,
         link: SignalLink,
         server_ip: IpAddr,
         distances: Distances,
+        tuning: Tuning,
     ) -> Result<RunningPeer, String> {
         let socket = UdpSocket::bind("127.0.0.1:0").await.map_err(|e| format!("binding a UDP socket: {e}"))?;
         let host = socket.local_addr().map_err(|e| e.to_string())?;
         cfg.host = host;
         let epoch = Instant::now();
-        let peer = Peer::new(cfg, epoch.into_std())?;
+        let mut peer = Peer::new(cfg, epoch.into_std())?;
+        peer.set_channel_options(tuning.channel);
+        peer.set_echo(!tuning.no_echo);
         let (commands, commands_in) = mpsc::unbounded_channel();
         let (events_out, events) = mpsc::unbounded_channel();
-        let driver = Driver { peer, socket: Arc::new(socket), link, server_ip, distances, epoch, events: events_out };
+        let driver = Driver {
+            peer,
+            socket: Arc::new(socket),
+            link,
+            server_ip,
+            distances,
+            epoch,
+            events: events_out,
+            shape: tuning.link,
+        };
         let task = tokio::spawn(driver.run(commands_in));
         Ok(RunningPeer { commands, events, host, task })
     }
@@ -87,8 +128,8 @@ impl RunningPeer {
         }
     }
 
-    /// Stops the peer and hands it back (its milestones and tables).
-    pub async fn stop(self) -> Option<Peer> {
+    /// Stops the peer and hands it back (its milestones and tables) with its link's drops.
+    pub async fn stop(self) -> Option<Stopped> {
         drop(self.commands);
         self.task.await.ok()
     }
@@ -102,6 +143,7 @@ struct Driver {
     distances: Distances,
     epoch: Instant,
     events: mpsc::UnboundedSender<Stamped>,
+    shape: LinkShape,
 }
 
 impl Driver {
@@ -109,8 +151,8 @@ impl Driver {
         self.epoch.elapsed()
     }
 
-    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) -> Peer {
-        let mut pacer = Pacer::new();
+    async fn run(mut self, mut commands: mpsc::UnboundedReceiver<Command>) -> Stopped {
+        let mut pacer = Pacer::shaped(self.shape);
         let mut buf = vec![0u8; 65_536];
         if let Err(e) = self.peer.start(self.now()) {
             self.peer.events.push_back(PeerEvent::Problem(e));
@@ -142,6 +184,12 @@ impl Driver {
                             self.peer.events.push_back(PeerEvent::Problem(e));
                         }
                     }
+                    Some(Command::SendFile(data, chunk)) => {
+                        let now = self.now();
+                        if let Err(e) = self.peer.send_file(now, data, chunk) {
+                            self.peer.events.push_back(PeerEvent::Problem(e));
+                        }
+                    }
                     None => break,
                 },
                 _ = sleep_until_opt(wake) => {
@@ -151,7 +199,7 @@ impl Driver {
             }
         }
         self.flush(&mut pacer);
-        self.peer
+        Stopped { dropped: pacer.dropped, peer: self.peer }
     }
 
     fn flush(&mut self, pacer: &mut Pacer) {
