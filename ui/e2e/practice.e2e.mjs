@@ -21,6 +21,19 @@ await browserE2E('practice', async (page) => {
   check(/as long/.test(notes), 'the notes compare the measured paths');
   await page.screenshot({ path: path.join(screenshots, 'practice-table.png'), fullPage: true });
 
+  // A file over a data channel under 2 % loss: intact on the reliable channels, damaged on the
+  // one that never retransmits.
+  await page.getByTestId('send-file-size').fill('1024');
+  await page.getByTestId('send-file-loss').fill('2');
+  await page.getByTestId('send-file-run').click();
+  await page.getByTestId('send-file-report').waitFor({ timeout: 120_000 });
+  const rows = await page.getByTestId('send-file-row').evaluateAll((rs) => rs.map((r) => ({ mode: r.getAttribute('data-mode'), ok: r.getAttribute('data-matches') === 'true', got: Number(r.getAttribute('data-received')), of: Number(r.getAttribute('data-chunks')) })));
+  check(rows.length === 3, `one row per delivery mode (${JSON.stringify(rows)})`);
+  check(rows.filter((r) => r.mode !== 'unreliable').every((r) => r.ok && r.got === r.of), `the reliable channels deliver the file intact (${JSON.stringify(rows)})`);
+  const lossy = rows.find((r) => r.mode === 'unreliable');
+  check(lossy && !lossy.ok && lossy.got < lossy.of, `without retransmissions the loss shows (${JSON.stringify(lossy)})`);
+  await page.screenshot({ path: path.join(screenshots, 'practice-send-file.png'), fullPage: true });
+
   // This page as a real peer: Chromium's RTCPeerConnection calls the lab's Rust peer through
   // the signalling relay, chats over the data channel and shows its own getStats pairs.
   await page.getByTestId('browser-peer-start').click();

@@ -263,6 +263,9 @@ pub struct RunStatus {
     /// What the Rust peer of a browser call sees (`start_browser_peer`), updated as it goes.
     #[serde(default)]
     pub browser_peer: Option<rtclab_practice::browser_peer::BrowserPeerView>,
+    /// A finished file transfer (`start_send_file`).
+    #[serde(default)]
+    pub send_file: Option<rtclab_practice::file_transfer::TransferReport>,
 }
 
 /// What the live stream carries.

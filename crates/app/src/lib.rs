@@ -154,6 +154,12 @@ impl ops::Api for App {
     fn webrtc_vs_ws_defaults(&self, _: ()) -> Result<rtclab_practice::compare::TableRequest, LabError> {
         Ok(rtclab_practice::compare::TableRequest::default())
     }
+    fn send_file_defaults(&self, _: ()) -> Result<rtclab_practice::file_transfer::SendFileRequest, LabError> {
+        Ok(rtclab_practice::file_transfer::SendFileRequest::default())
+    }
+    fn start_send_file(&self, r: rtclab_practice::file_transfer::SendFileRequest) -> Result<api::RunStatus, LabError> {
+        practice::start_send_file(&self.lab, &r)
+    }
     fn start_browser_peer(&self, _: ()) -> Result<api::RunStatus, LabError> {
         practice::start_browser_peer(&self.lab)
     }

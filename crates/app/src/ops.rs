@@ -31,6 +31,7 @@ use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
 use rtclab_practice::compare::TableRequest;
+use rtclab_practice::file_transfer::SendFileRequest;
 
 pub use serde_json::Value as Json;
 
@@ -174,6 +175,10 @@ operations! {
     start_webrtc_vs_ws(TableRequest) -> RunStatus;
     /// Starts the signalling relay and a Rust peer waiting for this page's offer (a real browser as a peer); answers once the Rust peer is in the room, with the room's URL on the status (`browser_peer`). Runs until `stop_run`.
     start_browser_peer(()) -> RunStatus;
+    /// The defaults of a file transfer.
+    send_file_defaults(()) -> SendFileRequest;
+    /// Sends a generated file peer to peer over a data channel, once per delivery mode, on the link given; the report (SHA-256 check, throughput, flow control) arrives on the status (`send_file`).
+    start_send_file(SendFileRequest) -> RunStatus;
 }
 
 /// An operation's name and the TypeScript names of its request and response.

@@ -37,6 +37,36 @@ pub fn start(lab: &Lab, req: &TableRequest) -> Result<RunStatus, LabError> {
     Ok(lab.status())
 }
 
+/// A file transfer's name in the status.
+pub const SEND_FILE: &str = "send-file";
+
+/// Sends a generated file over a data channel once per mode, in the background; the report
+/// arrives on the status (`send_file`).
+pub fn start_send_file(
+    lab: &Lab,
+    req: &rtclab_practice::file_transfer::SendFileRequest,
+) -> Result<RunStatus, LabError> {
+    let transfer = req.transfer().map_err(LabError::BadRequest)?;
+    let template = RunStatus {
+        techniques: vec![SEND_FILE.into()],
+        current: Some(SEND_FILE.into()),
+        phase: format!("sending {} over a data channel", transfer.name),
+        ..crate::service::idle_status()
+    };
+    let (_, _, recorder) = lab.begin_run(template)?;
+    let lab2 = lab.clone();
+    tokio::spawn(async move {
+        match rtclab_practice::file_transfer::run(&transfer, &recorder).await {
+            Ok(report) => {
+                lab2.set_send_file(report);
+                lab2.end_run(RunState::Finished, None);
+            }
+            Err(e) => lab2.end_run(RunState::Failed, Some(e)),
+        }
+    });
+    Ok(lab.status())
+}
+
 /// Starts the relay and a Rust peer waiting for the page's offer; it runs until `stop_run`.
 /// What the Rust peer sees is on the status (`browser_peer`), the signalling frames on the trace.
 pub fn start_browser_peer(lab: &Lab) -> Result<RunStatus, LabError> {

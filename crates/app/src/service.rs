@@ -88,6 +88,7 @@ pub(crate) fn idle_status() -> RunStatus {
         lb_check: None,
         webrtc_vs_ws: None,
         browser_peer: None,
+        send_file: None,
     }
 }
 
@@ -277,6 +278,11 @@ impl Lab {
     /// Puts what the Rust peer of a browser call sees now on the status.
     pub(crate) fn set_browser_peer(&self, view: rtclab_practice::browser_peer::BrowserPeerView) {
         self.inner.status.send_modify(|s| s.browser_peer = Some(view));
+    }
+
+    /// Puts a finished file transfer on the status.
+    pub(crate) fn set_send_file(&self, report: rtclab_practice::file_transfer::TransferReport) {
+        self.inner.status.send_modify(|s| s.send_file = Some(report));
     }
 
     /// Puts a finished WebSockets-vs-WebRTC table on the status.

@@ -57,6 +57,66 @@ impl ChannelMode {
     }
 }
 
+/// A transfer as a screen asks for it: a generated file of `size_kib`, the link, the modes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct SendFileRequest {
+    pub size_kib: u32,
+    pub chunk_bytes: u32,
+    pub latency_ms: f64,
+    pub loss_percent: f64,
+    /// Megabits per second; null for unlimited.
+    pub rate_mbit: Option<f64>,
+    pub modes: Vec<ChannelMode>,
+    #[ts(type = "number")]
+    pub seed: u64,
+}
+
+impl Default for SendFileRequest {
+    fn default() -> Self {
+        SendFileRequest {
+            size_kib: 2048,
+            chunk_bytes: 16 * 1024,
+            latency_ms: 5.0,
+            loss_percent: 1.0,
+            rate_mbit: None,
+            modes: ChannelMode::ALL.to_vec(),
+            seed: 1,
+        }
+    }
+}
+
+impl SendFileRequest {
+    /// The transfer, with a file of pseudo-random bytes from `seed`, or what is out of range.
+    pub fn transfer(&self) -> Result<TransferRequest, String> {
+        use rand::{RngCore, SeedableRng};
+        let size = self.size_kib as usize * 1024;
+        if size == 0 || size > 64 * 1024 * 1024 {
+            return Err(format!("the file must be 1 KiB–64 MiB, not {} KiB", self.size_kib));
+        }
+        if !(self.latency_ms.is_finite() && (0.0..=500.0).contains(&self.latency_ms)) {
+            return Err(format!("the delay must be 0–500 ms, not {}", self.latency_ms));
+        }
+        if let Some(r) = self.rate_mbit.filter(|r| !(r.is_finite() && *r >= 0.01 && *r <= 10_000.0)) {
+            return Err(format!("the rate must be 0.01–10000 Mbit/s, not {r}"));
+        }
+        let mut data = vec![0u8; size];
+        rand::rngs::StdRng::seed_from_u64(self.seed).fill_bytes(&mut data);
+        let req = TransferRequest {
+            name: format!("{} KiB of random bytes", self.size_kib),
+            data: data.into(),
+            chunk: self.chunk_bytes as usize,
+            latency: Duration::from_secs_f64(self.latency_ms / 1000.0),
+            loss: self.loss_percent / 100.0,
+            rate_bps: self.rate_mbit.map(|r| (r * 1e6) as u64),
+            modes: self.modes.clone(),
+            seed: self.seed,
+        };
+        req.validate()?;
+        Ok(req)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct TransferRequest {
     pub name: String,

@@ -6,6 +6,7 @@ import type { RunOrigin } from "./RunOrigin";
 import type { RunState } from "./RunState";
 import type { SessionCheck } from "./SessionCheck";
 import type { TechniqueResult } from "./TechniqueResult";
+import type { TransferReport } from "./TransferReport";
 import type { WebrtcVsWsReport } from "./WebrtcVsWsReport";
 import type { WorkloadDto } from "./WorkloadDto";
 
@@ -62,4 +63,8 @@ webrtc_vs_ws: WebrtcVsWsReport | null,
 /**
  * What the Rust peer of a browser call sees (`start_browser_peer`), updated as it goes.
  */
-browser_peer: BrowserPeerView | null, };
+browser_peer: BrowserPeerView | null, 
+/**
+ * A finished file transfer (`start_send_file`).
+ */
+send_file: TransferReport | null, };

@@ -49,6 +49,7 @@ function status(run_id: number): RunStatus {
     lb_check: null,
     webrtc_vs_ws: null,
     browser_peer: null,
+    send_file: null,
   };
 }
 

@@ -33,6 +33,7 @@ import type { Progress } from '../bindings/Progress';
 import type { QuizAnswer } from '../bindings/QuizAnswer';
 import type { QuizResult } from '../bindings/QuizResult';
 import type { RunStatus } from '../bindings/RunStatus';
+import type { SendFileRequest } from '../bindings/SendFileRequest';
 import type { SessionCheckRequest } from '../bindings/SessionCheckRequest';
 import type { StartRun } from '../bindings/StartRun';
 import type { TraceSince } from '../bindings/TraceSince';
@@ -76,6 +77,8 @@ export interface Operations {
   webrtc_vs_ws_defaults: { request: null; response: WebrtcVsWsRequest };
   start_webrtc_vs_ws: { request: WebrtcVsWsRequest; response: RunStatus };
   start_browser_peer: { request: null; response: RunStatus };
+  send_file_defaults: { request: null; response: SendFileRequest };
+  start_send_file: { request: SendFileRequest; response: RunStatus };
 }
 
 export type OperationName = keyof Operations;
@@ -114,6 +117,8 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'webrtc_vs_ws_defaults',
   'start_webrtc_vs_ws',
   'start_browser_peer',
+  'send_file_defaults',
+  'start_send_file',
 ];
 
 /** Carries one operation to the lab and back; rejects with a `LabError`. */
@@ -187,6 +192,10 @@ export interface OperationMethods {
   startWebrtcVsWs(request: WebrtcVsWsRequest): Promise<RunStatus>;
   /** Starts the signalling relay and a Rust peer waiting for this page's offer (a real browser as a peer); answers once the Rust peer is in the room, with the room's URL on the status (`browser_peer`). Runs until `stop_run`. */
   startBrowserPeer(): Promise<RunStatus>;
+  /** The defaults of a file transfer. */
+  sendFileDefaults(): Promise<SendFileRequest>;
+  /** Sends a generated file peer to peer over a data channel, once per delivery mode, on the link given; the report (SHA-256 check, throughput, flow control) arrives on the status (`send_file`). */
+  startSendFile(request: SendFileRequest): Promise<RunStatus>;
 }
 
 /** The methods, each carried by `call`. */
@@ -225,5 +234,7 @@ export function operationMethods(call: Call): OperationMethods {
     webrtcVsWsDefaults: () => call('webrtc_vs_ws_defaults', null),
     startWebrtcVsWs: (request) => call('start_webrtc_vs_ws', request),
     startBrowserPeer: () => call('start_browser_peer', null),
+    sendFileDefaults: () => call('send_file_defaults', null),
+    startSendFile: (request) => call('start_send_file', request),
   };
 }
