@@ -63,7 +63,14 @@ await browserE2E('natlab', async (page) => {
   const edited = (await page.getByTestId('nat-why-detail').textContent()) ?? '';
   check(/flipped the answer's a=setup/.test(edited) && /alert/.test(edited), `the why blames the flipped role: ${edited}`);
   await page.screenshot({ path: path.join(screenshots, 'nat-sdp-edit.png') });
+  // The same open network with trickle ICE and without: the offer waits for gathering.
   await page.getByTestId('nat-sdp-edit').selectOption({ label: 'no edit' });
+  await page.getByTestId('nat-run-trickle').click();
+  await page.getByTestId('nat-trickle').waitFor({ timeout: 30_000 });
+  const runs = await page.getByTestId('nat-trickle-run').evaluateAll((rs) => rs.map((r) => [r.getAttribute('data-trickle'), Number(r.getAttribute('data-open'))]));
+  check(runs.length === 2 && runs.every(([, open]) => open > 0), `both runs opened the channel (${JSON.stringify(runs)})`);
+  check(/waited until gathering ended/.test((await page.getByTestId('nat-trickle-note').textContent()) ?? ''), 'the note explains what non-trickle waits for');
+  await page.screenshot({ path: path.join(screenshots, 'nat-trickle.png') });
   await page.getByTestId('nat-a').selectOption('symmetric');
   await page.getByTestId('nat-b').selectOption('port-restricted');
 

@@ -145,6 +145,12 @@ impl ops::Api for App {
     fn nat_run(&self, r: rtclab_natlab::view::NatRunRequest) -> Result<rtclab_natlab::view::NatRunView, LabError> {
         nat::nat_run(&r)
     }
+    fn nat_trickle(
+        &self,
+        r: rtclab_natlab::view::NatRunRequest,
+    ) -> Result<rtclab_natlab::trickle::TrickleComparison, LabError> {
+        nat::nat_trickle(&r)
+    }
     fn nat_matrix(
         &self,
         r: rtclab_natlab::matrix::NatMatrixRequest,

@@ -17,6 +17,12 @@ pub fn nat_run(req: &NatRunRequest) -> Result<NatRunView, LabError> {
     Ok(run_view(&report, &scenario, req.predicted_direct))
 }
 
+/// The learner's network run with trickle ICE and without.
+pub fn nat_trickle(req: &NatRunRequest) -> Result<rtclab_natlab::trickle::TrickleComparison, LabError> {
+    let scenario = req.scenario().map_err(LabError::BadRequest)?;
+    rtclab_natlab::trickle::compare(&scenario).map_err(LabError::Internal)
+}
+
 pub fn nat_matrix(req: &NatMatrixRequest) -> Result<Matrix, LabError> {
     let turn: &[bool] = if req.turn_only { &[true] } else { &[false, true] };
     run_matrix(turn, req.seed, |_, _| {}).map_err(LabError::Internal)

@@ -29,6 +29,7 @@ use rtclab_cluster::experiment::{ClusterCatalog, ClusterRunRequest};
 use rtclab_cluster::sessions::SessionCheckRequest;
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
+use rtclab_natlab::trickle::TrickleComparison;
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
 use rtclab_practice::compare::TableRequest;
 use rtclab_practice::file_transfer::SendFileRequest;
@@ -167,6 +168,8 @@ operations! {
     nat_live_speed(NatSpeed) -> NatLive;
     /// Every NAT preset pair, with and without TURN: measured outcome beside RFC 4787 theory.
     nat_matrix(NatMatrixRequest) -> Matrix;
+    /// The chosen network run twice, with trickle ICE and without: each peer's setup by phase.
+    nat_trickle(NatRunRequest) -> TrickleComparison;
     /// RFC 5780 behaviour discovery of a NAT against the lab's STUN server.
     nat_discover(NatDiscoverRequest) -> Discovery;
     /// The defaults of the WebSockets-vs-WebRTC table.

@@ -161,6 +161,9 @@ enum Command {
         /// Pace of a --live run: 1 = real time, 0.25 = four times slower (0 < S <= 10).
         #[arg(long, default_value_t = 1.0, requires = "live")]
         speed: f64,
+        /// Run the same network with trickle ICE and without, and print both setups by phase.
+        #[arg(long, conflicts_with_all = ["live", "no_trickle", "trace", "full"])]
+        compare_trickle: bool,
     },
     /// The chapter's WebSockets-vs-WebRTC table, measured: the same messages echoed peer to
     /// peer over a WebRTC data channel, through TURN, and through a WebSocket relay, with
@@ -648,6 +651,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
             trace,
             live,
             speed,
+            compare_trickle,
         } => {
             let scenario = Scenario {
                 nat_a,
@@ -661,6 +665,15 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 seed,
                 deadline: nat::DEFAULT_DEADLINE,
             };
+            if compare_trickle {
+                let c = rtclab_natlab::trickle::compare(&scenario).map_err(anyhow::Error::msg)?;
+                if json {
+                    outln!("{}", serde_json::to_string_pretty(&c)?);
+                } else {
+                    out!("{}", nat::trickle_text(&c));
+                }
+                return Ok(());
+            }
             let report = if live {
                 if speed == 0.0 {
                     anyhow::bail!("--speed 0 would pause the run for good; use 0 < S <= 10 (0.25 = four times slower)");

@@ -266,3 +266,26 @@ pub fn discovery_text(d: &Discovery) -> String {
 
 /// How long a default run may take in virtual time before it is called timed out.
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+/// Trickle and non-trickle runs of one network, each peer's setup by phase.
+pub fn trickle_text(c: &rtclab_natlab::trickle::TrickleComparison) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for r in &c.runs {
+        let _ = writeln!(
+            out,
+            "{} — outcome {}, data channel open at {}",
+            if r.trickle { "Trickle ICE" } else { "Without trickle (every candidate in the SDP)" },
+            r.outcome,
+            r.open_ms.map_or("—".to_string(), |ms| format!("{ms:.0} ms"))
+        );
+        for (peer, phases) in [("A", &r.a), ("B", &r.b)] {
+            for p in phases {
+                let _ = writeln!(out, "  {:>7.0} ms  {peer}  {}", p.at_ms, p.name);
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", c.note);
+    out
+}

@@ -20,6 +20,7 @@
 //! - `view` — what the screens draw (request, tables, event rows), exported to TypeScript.
 //! - `why` — the plain-language explanation of a run, one rule per situation; `why_sdp` —
 //!   what an SDP edit broke and where.
+//! - `trickle` — the same network with trickle ICE and without, setup by phase.
 //! - `theory` — the outcome RFC 4787 + ideal ICE predict; `matrix` — every preset pair, run and predicted.
 
 pub mod candidate;
@@ -37,6 +38,7 @@ pub mod signal;
 pub mod stats;
 pub mod stun_server;
 pub mod theory;
+pub mod trickle;
 pub mod turn_server;
 pub mod view;
 pub mod why;

@@ -29,6 +29,8 @@ use rtc::stun::message::{BINDING_REQUEST, BINDING_SUCCESS, Getter, Message, Tran
 use rtc::stun::xoraddr::XorMappedAddress;
 use rtc::turn::client::{Client as TurnClient, ClientConfig as TurnClientConfig, Event as TurnEvent};
 
+use serde::{Deserialize, Serialize};
+
 use crate::candidate::{Candidate, CandidateType};
 use crate::signal::Signal;
 
@@ -56,6 +58,35 @@ pub struct PeerConfig {
     pub relay_only: bool,
     /// An edit to this peer's description before it is sent (applied after it was set locally).
     pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
+}
+
+/// One named moment of the setup, milliseconds from the run's start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export)]
+pub struct PhaseAt {
+    pub name: String,
+    pub at_ms: f64,
+}
+
+impl Milestones {
+    /// The moments that happened, in time order, named for a learner.
+    pub fn phases(&self) -> Vec<PhaseAt> {
+        let named = [
+            ("description sent", self.description_sent),
+            ("remote description applied", self.remote_description),
+            ("gathering done", self.gathering_done),
+            ("ICE connected", self.ice_connected),
+            ("pair nominated", self.nominated),
+            ("DTLS connected", self.dtls_connected),
+            ("data channel open", self.channel_open),
+        ];
+        let mut out: Vec<PhaseAt> = named
+            .into_iter()
+            .filter_map(|(name, at)| at.map(|t| PhaseAt { name: name.into(), at_ms: t.as_secs_f64() * 1000.0 }))
+            .collect();
+        out.sort_by(|a, b| a.at_ms.total_cmp(&b.at_ms));
+        out
+    }
 }
 
 /// When each step of setting up the connection happened, from the run's start.

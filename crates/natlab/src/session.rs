@@ -193,6 +193,8 @@ pub struct PeerReport {
     pub gathering_notes: Vec<String>,
     /// The NAT's mappings at the end (empty without a NAT).
     pub nat_table: Vec<Binding>,
+    /// When each step of the setup happened for this peer, virtual ms from the start.
+    pub milestones: Vec<crate::peer::PhaseAt>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -567,5 +569,6 @@ fn peer_report(p: &mut Peer, spec: &NatSpec, net: &Internet, site: usize, events
         problems,
         gathering_notes,
         nat_table: net.sites[site].nat.as_ref().map(|n| n.bindings().cloned().collect()).unwrap_or_default(),
+        milestones: p.milestones.phases(),
     }
 }

@@ -37,6 +37,7 @@ import type { SendFileRequest } from '../bindings/SendFileRequest';
 import type { SessionCheckRequest } from '../bindings/SessionCheckRequest';
 import type { StartRun } from '../bindings/StartRun';
 import type { TraceSince } from '../bindings/TraceSince';
+import type { TrickleComparison } from '../bindings/TrickleComparison';
 import type { WebrtcVsWsRequest } from '../bindings/WebrtcVsWsRequest';
 import type { WizardAnswer } from '../bindings/WizardAnswer';
 import type { WizardInput } from '../bindings/WizardInput';
@@ -73,6 +74,7 @@ export interface Operations {
   start_nat_live: { request: NatLiveRequest; response: NatLive };
   nat_live_speed: { request: NatSpeed; response: NatLive };
   nat_matrix: { request: NatMatrixRequest; response: Matrix };
+  nat_trickle: { request: NatRunRequest; response: TrickleComparison };
   nat_discover: { request: NatDiscoverRequest; response: Discovery };
   webrtc_vs_ws_defaults: { request: null; response: WebrtcVsWsRequest };
   start_webrtc_vs_ws: { request: WebrtcVsWsRequest; response: RunStatus };
@@ -113,6 +115,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'start_nat_live',
   'nat_live_speed',
   'nat_matrix',
+  'nat_trickle',
   'nat_discover',
   'webrtc_vs_ws_defaults',
   'start_webrtc_vs_ws',
@@ -184,6 +187,8 @@ export interface OperationMethods {
   natLiveSpeed(request: NatSpeed): Promise<NatLive>;
   /** Every NAT preset pair, with and without TURN: measured outcome beside RFC 4787 theory. */
   natMatrix(request: NatMatrixRequest): Promise<Matrix>;
+  /** The chosen network run twice, with trickle ICE and without: each peer's setup by phase. */
+  natTrickle(request: NatRunRequest): Promise<TrickleComparison>;
   /** RFC 5780 behaviour discovery of a NAT against the lab's STUN server. */
   natDiscover(request: NatDiscoverRequest): Promise<Discovery>;
   /** The defaults of the WebSockets-vs-WebRTC table. */
@@ -230,6 +235,7 @@ export function operationMethods(call: Call): OperationMethods {
     startNatLive: (request) => call('start_nat_live', request),
     natLiveSpeed: (request) => call('nat_live_speed', request),
     natMatrix: (request) => call('nat_matrix', request),
+    natTrickle: (request) => call('nat_trickle', request),
     natDiscover: (request) => call('nat_discover', request),
     webrtcVsWsDefaults: () => call('webrtc_vs_ws_defaults', null),
     startWebrtcVsWs: (request) => call('start_webrtc_vs_ws', request),
