@@ -40,7 +40,8 @@ fn lessons_come_in_order_with_their_blocks() {
             "a-connection-registry",
             "node-failure-and-recovery",
             "reconnect-storms",
-            "scaling-up-and-down"
+            "scaling-up-and-down",
+            "signalling-and-sdp"
         ]
     );
     for lesson in &course.lessons {

@@ -19,6 +19,10 @@ fn expected() -> BTreeMap<&'static str, Outcome> {
         ("symmetric-meets-restricted", Outcome::Prflx),
         ("two-port-restricted", Outcome::Srflx),
         ("relay-or-nothing", Outcome::Relay),
+        ("no-fingerprint", Outcome::Failed),
+        ("wrong-ice-password", Outcome::Failed),
+        ("no-candidates", Outcome::Prflx),
+        ("flipped-role", Outcome::Failed),
     ])
 }
 

@@ -214,7 +214,13 @@ fn explain_network(r: &RunReport) -> Why {
                     ));
                 }
                 let filtered = drops.keys().any(|(at, rule)| at.starts_with("NAT") && rule.starts_with("filtered"));
-                if filtered {
+                let both_behind_nats = r.peers.iter().all(|p| p.nat != "none");
+                if filtered && !both_behind_nats {
+                    reasons.push(
+                        "The NAT dropped the other peer's checks: a filter passes a check only from an address and port its inside host has already sent to."
+                            .into(),
+                    );
+                } else if filtered {
                     reasons.push(
                         "Neither NAT let the other's checks in: a check only passes a filter that has seen the inside host send to exactly where the check comes from, and a NAT that opens a new port per destination never sends from the port the other side expects."
                             .into(),

@@ -530,6 +530,7 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
                 nat_a: n.nat_a.clone(),
                 nat_b: n.nat_b.clone(),
                 turn: n.turn,
+                sdp_edit: n.sdp_edit,
                 settings: n.settings(),
                 caption: n.caption.clone(),
                 predict: n.predict.clone(),

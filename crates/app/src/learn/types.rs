@@ -70,6 +70,8 @@ pub enum SegmentDto {
         nat_a: String,
         nat_b: String,
         turn: bool,
+        /// The SDP edit the block makes before the description is sent, if any.
+        sdp_edit: Option<rtclab_natlab::sdp_edit::SdpEdit>,
         settings: String,
         caption: Option<String>,
         predict: Option<String>,

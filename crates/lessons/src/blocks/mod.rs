@@ -121,6 +121,9 @@ pub struct NatBlock {
     pub latency_ms: f64,
     pub loss_percent: f64,
     pub seed: u64,
+    /// An edit to the offer or answer before it is sent (`remove-fingerprint`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdp_edit: Option<rtclab_natlab::sdp_edit::SdpEdit>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
     /// The prediction question ("Will these two connect directly?").
@@ -230,6 +233,7 @@ impl NatBlock {
             latency_ms: self.latency_ms,
             loss_percent: self.loss_percent,
             seed: self.seed,
+            sdp_edit: self.sdp_edit,
             // STUN, trickle, no jitter, the right TURN password: the lab's defaults.
             ..rtclab_natlab::view::catalog().defaults
         })
@@ -238,12 +242,13 @@ impl NatBlock {
     /// What it runs, in one line.
     pub fn settings(&self) -> String {
         format!(
-            "A behind {}, B behind {}, TURN {}, {} ms one way{}",
+            "A behind {}, B behind {}, TURN {}, {} ms one way{}{}",
             self.nat_a,
             self.nat_b,
             if self.turn { "on" } else { "off" },
             self.latency_ms,
-            if self.loss_percent > 0.0 { format!(", {}% loss", self.loss_percent) } else { String::new() }
+            if self.loss_percent > 0.0 { format!(", {}% loss", self.loss_percent) } else { String::new() },
+            self.sdp_edit.map(|e| format!("; the SDP edited: {}", e.words())).unwrap_or_default()
         )
     }
 }

@@ -8,8 +8,9 @@ use super::Cx;
 use crate::blocks::{NAT_SETTINGS, NatBlock, NatChallenge, NatGoal, NatSettings};
 use crate::problem::unknown_hint;
 
-pub(super) const FIELDS: [&str; 15] = [
+pub(super) const FIELDS: [&str; 16] = [
     "id",
+    "sdp_edit",
     "nat_a",
     "nat_b",
     "turn",
@@ -35,6 +36,7 @@ struct NatRaw {
     latency_ms: Option<f64>,
     loss_percent: Option<f64>,
     seed: Option<u64>,
+    sdp_edit: Option<String>,
     caption: Option<String>,
     predict: Option<String>,
     explain: Option<String>,
@@ -70,6 +72,16 @@ impl Cx<'_, '_, '_> {
                 "use 0 to 1000 (milliseconds, one way)",
             );
         }
+        let sdp_edit = match raw.sdp_edit.map(|e| e.parse::<rtclab_natlab::sdp_edit::SdpEdit>()) {
+            Some(Err(e)) => {
+                let line = self.src.key_line("sdp_edit");
+                let names: Vec<&str> = rtclab_natlab::sdp_edit::ALL.iter().map(|e| e.name()).collect();
+                self.problem(line, format!("`sdp_edit`: {e}"), format!("use one of {}", names.join(", ")));
+                None
+            }
+            Some(Ok(e)) => Some(e),
+            None => None,
+        };
         let loss_percent = raw.loss_percent.unwrap_or(0.0);
         if !(0.0..=50.0).contains(&loss_percent) {
             let line = self.src.key_line("loss_percent");
@@ -118,6 +130,7 @@ impl Cx<'_, '_, '_> {
             latency_ms,
             loss_percent,
             seed: raw.seed.unwrap_or(1),
+            sdp_edit,
             caption: raw.caption,
             predict: raw.predict,
             explain: raw.explain,
