@@ -51,4 +51,26 @@ await browserE2E('practice', async (page) => {
   await page.getByTestId('browser-peer-stop').click();
   await page.getByTestId('tab-timeline').click();
   await page.getByTestId('event-row').first().waitFor({ timeout: 10_000 });
+
+  // The course, as a learner takes it: a wrong guess is called wrong, a right one right, each
+  // against the block's own run.
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-signalling-and-sdp').click();
+  await page.getByTestId('nat-block-no-candidates-not').check();
+  await page.getByTestId('nat-block-no-candidates-run').click();
+  const sdpVerdict = page.getByTestId('nat-block-no-candidates-result').getByTestId('nat-prediction');
+  await sdpVerdict.waitFor({ timeout: 60_000 });
+  check((await sdpVerdict.getAttribute('data-right')) === 'false', 'saying an offer without candidates cannot connect is called wrong');
+  await page.getByTestId('lesson-websockets-or-webrtc').click();
+  const guess = async (id, value) => {
+    await page.getByTestId(`webrtc-block-${id}-guess`).fill(String(value));
+    await page.getByTestId(`webrtc-block-${id}-run`).click();
+    const verdict = page.getByTestId(`webrtc-block-${id}-verdict`);
+    await verdict.waitFor({ timeout: 90_000 });
+    return (await verdict.getAttribute('data-right')) === 'true';
+  };
+  check(!(await guess('relay-vs-direct', 1)), '"the relay is as fast as the direct path" is called wrong');
+  check(await guess('when-the-server-is-closer', 0.35), 'a relay closer than the peers is measured faster, as predicted');
+  await page.getByTestId('webrtc-block-relay-vs-direct-result').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'practice-lesson.png') });
 });

@@ -121,6 +121,9 @@ impl ops::Api for App {
     fn run_nat_block(&self, r: learn::NatBlockRun) -> Result<learn::NatBlockResult, LabError> {
         self.learn.run_nat_block(&r)
     }
+    fn run_webrtc_block(&self, r: learn::WebrtcBlockRun) -> Result<learn::WebrtcBlockResult, LabError> {
+        self.learn.run_webrtc_block(&r)
+    }
     fn run_cluster_block(&self, r: learn::ClusterBlockRun) -> Result<learn::ClusterBlockResult, LabError> {
         self.learn.run_cluster_block(&r)
     }

@@ -24,6 +24,7 @@ use crate::error::LabError;
 use crate::learn::verdict::WizardVerdict;
 use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Progress, QuizResult};
 use crate::learn::{ClusterBlockResult, ClusterBlockRun, NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
+use crate::learn::{WebrtcBlockResult, WebrtcBlockRun};
 use crate::nat_live::{NatLive, NatLiveRequest, NatSpeed};
 use rtclab_cluster::experiment::{ClusterCatalog, ClusterRunRequest};
 use rtclab_cluster::sessions::SessionCheckRequest;
@@ -152,6 +153,8 @@ operations! {
     run_nat_block(NatBlockRun) -> NatBlockResult;
     /// Runs a lesson's scaling-lab block (load-balancer check or node kill) and scores its prediction or checks its challenge against that run.
     run_cluster_block(ClusterBlockRun) -> ClusterBlockResult;
+    /// Runs a lesson's WebRTC-in-practice block (the WebSockets-vs-WebRTC table or a file transfer) and scores its prediction against that run.
+    run_webrtc_block(WebrtcBlockRun) -> WebrtcBlockResult;
     /// The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run.
     nat_catalog(()) -> NatCatalog;
     /// One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws.

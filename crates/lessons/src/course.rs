@@ -139,6 +139,13 @@ impl Lesson {
         })
     }
 
+    pub fn webrtc_blocks(&self) -> impl Iterator<Item = &crate::blocks::webrtc::WebrtcBlock> {
+        self.blocks().filter_map(|b| match b {
+            Block::Webrtc(w) => Some(&**w),
+            _ => None,
+        })
+    }
+
     pub fn challenges(&self) -> impl Iterator<Item = &Challenge> {
         self.blocks().filter_map(|b| match b {
             Block::Challenge(c) => Some(c),

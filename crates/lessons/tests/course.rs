@@ -41,13 +41,20 @@ fn lessons_come_in_order_with_their_blocks() {
             "node-failure-and-recovery",
             "reconnect-storms",
             "scaling-up-and-down",
-            "signalling-and-sdp"
+            "signalling-and-sdp",
+            "data-channels",
+            "websockets-or-webrtc"
         ]
     );
     for lesson in &course.lessons {
         let nat = lesson.nat_blocks().count();
         let cluster = lesson.cluster_blocks().count();
-        if cluster > 0 {
+        let webrtc = lesson.webrtc_blocks().count();
+        if webrtc > 0 {
+            // A WebRTC-in-practice lesson: its runs are webrtc blocks, each a prediction
+            // (tests/webrtc_blocks.rs runs every one), with at least two to make.
+            assert!(webrtc >= 2, "{} needs at least two predictions", lesson.id);
+        } else if cluster > 0 {
             // A scaling-lab lesson: its runs are cluster blocks, each a prediction or a challenge
             // (tests/cluster_blocks.rs runs every one).
             assert!(

@@ -36,4 +36,12 @@ settings: string,
 /**
  * The block's own settings (where the challenge's editable ones start).
  */
-start: ClusterSettings, caption: string | null, predict: string | null, metric: string | null, challenge: string | null, goal: string | null, may_change: Array<string>, hint: string | null, };
+start: ClusterSettings, caption: string | null, predict: string | null, metric: string | null, challenge: string | null, goal: string | null, may_change: Array<string>, hint: string | null, } | { "type": "webrtc", id: string, check: string, 
+/**
+ * What it runs, in one line.
+ */
+settings: string, caption: string | null, predict: string, metric: string, 
+/**
+ * How far off a prediction may be and still be right.
+ */
+tolerance: number, };

@@ -38,6 +38,8 @@ import type { SessionCheckRequest } from '../bindings/SessionCheckRequest';
 import type { StartRun } from '../bindings/StartRun';
 import type { TraceSince } from '../bindings/TraceSince';
 import type { TrickleComparison } from '../bindings/TrickleComparison';
+import type { WebrtcBlockResult } from '../bindings/WebrtcBlockResult';
+import type { WebrtcBlockRun } from '../bindings/WebrtcBlockRun';
 import type { WebrtcVsWsRequest } from '../bindings/WebrtcVsWsRequest';
 import type { WizardAnswer } from '../bindings/WizardAnswer';
 import type { WizardInput } from '../bindings/WizardInput';
@@ -66,6 +68,7 @@ export interface Operations {
   wizard_verdict: { request: WizardInput; response: WizardVerdict };
   run_nat_block: { request: NatBlockRun; response: NatBlockResult };
   run_cluster_block: { request: ClusterBlockRun; response: ClusterBlockResult };
+  run_webrtc_block: { request: WebrtcBlockRun; response: WebrtcBlockResult };
   nat_catalog: { request: null; response: NatCatalog };
   nat_run: { request: NatRunRequest; response: NatRunView };
   cluster_catalog: { request: null; response: ClusterCatalog };
@@ -107,6 +110,7 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'wizard_verdict',
   'run_nat_block',
   'run_cluster_block',
+  'run_webrtc_block',
   'nat_catalog',
   'nat_run',
   'cluster_catalog',
@@ -171,6 +175,8 @@ export interface OperationMethods {
   runNatBlock(request: NatBlockRun): Promise<NatBlockResult>;
   /** Runs a lesson's scaling-lab block (load-balancer check or node kill) and scores its prediction or checks its challenge against that run. */
   runClusterBlock(request: ClusterBlockRun): Promise<ClusterBlockResult>;
+  /** Runs a lesson's WebRTC-in-practice block (the WebSockets-vs-WebRTC table or a file transfer) and scores its prediction against that run. */
+  runWebrtcBlock(request: WebrtcBlockRun): Promise<WebrtcBlockResult>;
   /** The NAT presets, RFC 4787's grid values and the defaults of a NAT-lab run. */
   natCatalog(): Promise<NatCatalog>;
   /** One WebRTC connection between peers behind the chosen NATs, run in virtual time, with every table the NAT lab draws. */
@@ -227,6 +233,7 @@ export function operationMethods(call: Call): OperationMethods {
     wizardVerdict: (request) => call('wizard_verdict', request),
     runNatBlock: (request) => call('run_nat_block', request),
     runClusterBlock: (request) => call('run_cluster_block', request),
+    runWebrtcBlock: (request) => call('run_webrtc_block', request),
     natCatalog: () => call('nat_catalog', null),
     natRun: (request) => call('nat_run', request),
     clusterCatalog: () => call('cluster_catalog', null),

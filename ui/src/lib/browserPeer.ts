@@ -57,10 +57,15 @@ export function startBrowserPeer(signalUrl: string, log: (line: PageLine) => voi
   channel.onmessage = (e) => message(String(e.data));
   ws.onopen = async () => {
     note('joined the signalling room');
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription(offer);
-    send({ type: 'offer', sdp: offer.sdp });
-    note('offer sent');
+    try {
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription(offer);
+      send({ type: 'offer', sdp: offer.sdp });
+      note('offer sent');
+    } catch (err) {
+      // Hung up before the offer was made.
+      note(`no offer: ${err instanceof Error ? err.message : String(err)}`);
+    }
   };
   ws.onmessage = async (e) => {
     const msg = JSON.parse(String(e.data));
@@ -85,7 +90,9 @@ export function startBrowserPeer(signalUrl: string, log: (line: PageLine) => voi
       if (channel.readyState === 'open') channel.send(text);
     },
     async stats() {
-      const report = await pc.getStats();
+      // A call hung up while its stats were read has none left to show.
+      const report = await pc.getStats().catch(() => null);
+      if (!report) return [];
       const byId = new Map<string, any>();
       report.forEach((s: any) => byId.set(s.id, s));
       let selectedId: string | undefined;

@@ -17,34 +17,24 @@ struct Measured {
     cluster: Option<rtclab_cluster::experiment::ClusterReport>,
 }
 
-/// Runs `run` on a runtime of its own, so the call works from any thread (a door's handler,
-/// a test) and returns when the run is over.
+/// Runs `run` to its end (on a runtime of its own, see [`super::on_own_runtime`]).
 fn run_to_end(run: ClusterRun) -> Result<Measured, LabError> {
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| LabError::Internal(format!("cannot start a runtime for the run: {e}")))?;
-        rt.block_on(async {
-            match run {
-                ClusterRun::Sessions(r) => {
-                    let backend = rtclab_cluster::backend::BackendSpec::from_url(r.redis.as_deref());
-                    let check = rtclab_cluster::sessions::check(r.mode, r.nodes, r.users, &backend)
-                        .await
-                        .map_err(LabError::BadRequest)?;
-                    Ok(Measured { lb_check: Some(check), cluster: None })
-                }
-                ClusterRun::Kill(r) => {
-                    let spec = r.spec().map_err(LabError::BadRequest)?;
-                    let report = rtclab_cluster::experiment::run(&spec).await.map_err(LabError::BadRequest)?;
-                    Ok(Measured { lb_check: None, cluster: Some(report) })
-                }
+    super::on_own_runtime("the cluster run", async move {
+        match run {
+            ClusterRun::Sessions(r) => {
+                let backend = rtclab_cluster::backend::BackendSpec::from_url(r.redis.as_deref());
+                let check = rtclab_cluster::sessions::check(r.mode, r.nodes, r.users, &backend)
+                    .await
+                    .map_err(LabError::BadRequest)?;
+                Ok(Measured { lb_check: Some(check), cluster: None })
             }
-        })
+            ClusterRun::Kill(r) => {
+                let spec = r.spec().map_err(LabError::BadRequest)?;
+                let report = rtclab_cluster::experiment::run(&spec).await.map_err(LabError::BadRequest)?;
+                Ok(Measured { lb_check: None, cluster: Some(report) })
+            }
+        }
     })
-    .join()
-    .map_err(|_| LabError::Internal("the cluster run panicked".into()))?
 }
 
 impl Learn {

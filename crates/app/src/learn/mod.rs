@@ -10,9 +10,29 @@ mod cluster_block;
 pub mod progress;
 pub mod types;
 pub mod verdict;
+mod webrtc_block;
 
 pub use progress::{ProgressStore, default_data_dir};
 pub use types::*;
+
+/// Runs `work` on a runtime of its own in its own thread, so a block's run works from any
+/// thread (a door's blocking handler, a test) and returns when it is over.
+pub(crate) fn on_own_runtime<T: Send + 'static>(
+    what: &str,
+    work: impl std::future::Future<Output = Result<T, LabError>> + Send + 'static,
+) -> Result<T, LabError> {
+    let what = what.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| LabError::Internal(format!("cannot start a runtime for {what}: {e}")))?;
+        rt.block_on(work)
+    })
+    .join()
+    .map_err(|_| LabError::Internal("the run panicked".into()))?
+}
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -551,6 +571,15 @@ fn segment_dto(s: &Segment) -> Option<SegmentDto> {
                 goal: c.challenge.as_ref().map(|ch| ch.goal.words()),
                 may_change: c.challenge.as_ref().map(|ch| ch.may_change.clone()).unwrap_or_default(),
                 hint: c.challenge.as_ref().and_then(|ch| ch.hint.clone()),
+            },
+            Block::Webrtc(w) => SegmentDto::Webrtc {
+                id: w.id.clone(),
+                check: w.check.name().to_owned(),
+                settings: w.describe(),
+                caption: w.caption.clone(),
+                predict: w.prediction.question.clone(),
+                metric: w.prediction.metric.clone(),
+                tolerance: w.prediction.tolerance,
             },
             Block::Challenge(c) => SegmentDto::Challenge {
                 id: c.id.clone(),

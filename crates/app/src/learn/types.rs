@@ -99,6 +99,43 @@ pub enum SegmentDto {
         may_change: Vec<String>,
         hint: Option<String>,
     },
+    /// A WebRTC-in-practice run (`check`: `table` or `send-file`) with a prediction of one of
+    /// its figures (`predict`, `metric`, `tolerance`).
+    Webrtc {
+        id: String,
+        check: String,
+        /// What it runs, in one line.
+        settings: String,
+        caption: Option<String>,
+        predict: String,
+        metric: String,
+        /// How far off a prediction may be and still be right.
+        tolerance: f64,
+    },
+}
+
+/// `run_webrtc_block`: run a lesson's WebRTC-in-practice block with the learner's prediction.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WebrtcBlockRun {
+    pub lesson: String,
+    pub id: String,
+    pub predicted: f64,
+}
+
+/// A webrtc block's run, and the prediction scored against it.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WebrtcBlockResult {
+    pub metric: String,
+    pub measured: f64,
+    pub predicted: f64,
+    /// Whether the prediction was within the block's tolerance of the measurement.
+    pub right: bool,
+    pub tolerance: f64,
+    pub explain: String,
+    /// The run in one line, with the figures it measured.
+    pub summary: String,
 }
 
 /// `run_cluster_block`: run a lesson's scaling-lab block, with the learner's prediction or changes.

@@ -20,6 +20,7 @@ use crate::{Error, Result};
 
 pub mod cluster;
 pub(crate) mod parse;
+pub mod webrtc;
 
 pub use cluster::ClusterBlock;
 pub(crate) mod source;
@@ -36,16 +37,19 @@ pub enum BlockKind {
     Nat,
     /// A scaling-lab run (load-balancer check or node kill), with a prediction or a challenge.
     Cluster,
+    /// A WebRTC-in-practice run (the WebSockets-vs-WebRTC table, a file transfer), with a prediction.
+    Webrtc,
 }
 
 impl BlockKind {
-    pub const ALL: [BlockKind; 6] = [
+    pub const ALL: [BlockKind; 7] = [
         BlockKind::Experiment,
         BlockKind::Predict,
         BlockKind::Quiz,
         BlockKind::Challenge,
         BlockKind::Nat,
         BlockKind::Cluster,
+        BlockKind::Webrtc,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +60,7 @@ impl BlockKind {
             BlockKind::Challenge => "challenge",
             BlockKind::Nat => "nat",
             BlockKind::Cluster => "cluster",
+            BlockKind::Webrtc => "webrtc",
         }
     }
 
@@ -82,6 +87,7 @@ pub enum Block {
     Challenge(Challenge),
     Nat(NatBlock),
     Cluster(Box<ClusterBlock>),
+    Webrtc(Box<webrtc::WebrtcBlock>),
 }
 
 impl Block {
@@ -93,6 +99,7 @@ impl Block {
             Block::Challenge(b) => &b.id,
             Block::Nat(b) => &b.id,
             Block::Cluster(b) => &b.id,
+            Block::Webrtc(b) => &b.id,
         }
     }
 
@@ -104,6 +111,7 @@ impl Block {
             Block::Challenge(_) => BlockKind::Challenge,
             Block::Nat(_) => BlockKind::Nat,
             Block::Cluster(_) => BlockKind::Cluster,
+            Block::Webrtc(_) => BlockKind::Webrtc,
         }
     }
 }

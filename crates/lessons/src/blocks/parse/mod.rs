@@ -22,6 +22,7 @@ mod challenge;
 mod cluster;
 mod nat;
 mod predict;
+mod webrtc;
 
 /// The fields a block of `kind` may have.
 pub fn known_fields(kind: BlockKind) -> Vec<&'static str> {
@@ -35,6 +36,7 @@ pub fn known_fields(kind: BlockKind) -> Vec<&'static str> {
         BlockKind::Challenge => (&["id", "goal", "technique", "editable", "check", "solution", "hint"], true),
         BlockKind::Nat => (&nat::FIELDS, false),
         BlockKind::Cluster => (&cluster::FIELDS, false),
+        BlockKind::Webrtc => (&webrtc::FIELDS, false),
     };
     let mut v = own.to_vec();
     if params {
@@ -101,6 +103,7 @@ pub(crate) fn parse_block(src: &BlockSource, report: &mut Report) -> Option<Bloc
         BlockKind::Challenge => cx.challenge().map(Block::Challenge),
         BlockKind::Nat => cx.nat().map(Block::Nat),
         BlockKind::Cluster => cx.cluster().map(|c| Block::Cluster(Box::new(c))),
+        BlockKind::Webrtc => cx.webrtc().map(|w| Block::Webrtc(Box::new(w))),
     };
     if cx.report.problems.len() > cx.before { None } else { block }
 }

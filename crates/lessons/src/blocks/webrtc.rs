@@ -1,0 +1,246 @@
+//! The `webrtc` block: a WebRTC-in-practice run — the WebSockets-vs-WebRTC table
+//! (`check = "table"`) or a file sent over a data channel in each delivery mode
+//! (`check = "send-file"`) — with a prediction of one of its figures, scored against the
+//! block's own run. Figures measured in real time vary between runs, so each prediction has a
+//! tolerance, and the course's tests hold `expected` to a real run within it.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use rtclab_practice::compare::{CompareReport, CompareRequest, PathKind};
+use rtclab_practice::file_transfer::{ChannelMode, TransferReport, TransferRequest};
+use rtclab_practice::udp_peer::Distances;
+
+/// What a webrtc block runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WebrtcCheck {
+    /// The same echoes peer to peer, through TURN and through a WebSocket relay.
+    Table,
+    /// A file over a data channel: reliable ordered, then with maxRetransmits 0.
+    SendFile,
+}
+
+impl WebrtcCheck {
+    pub const NAMES: [&'static str; 2] = ["table", "send-file"];
+
+    pub fn parse(s: &str) -> Option<WebrtcCheck> {
+        match s {
+            "table" => Some(WebrtcCheck::Table),
+            "send-file" => Some(WebrtcCheck::SendFile),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The figures a run of this kind measures, by name.
+    pub fn metrics(self) -> &'static [&'static str] {
+        match self {
+            WebrtcCheck::Table => &[
+                "websocket_over_p2p",
+                "turn_over_websocket",
+                "p2p_rtt_ms",
+                "websocket_rtt_ms",
+                "turn_rtt_ms",
+                "p2p_setup_over_websocket_setup",
+                "p2p_server_bytes_per_message",
+                "websocket_server_bytes_per_message",
+            ],
+            WebrtcCheck::SendFile => &["reliable_intact", "unreliable_intact", "unreliable_chunks_missing"],
+        }
+    }
+
+    /// The settings a block of this kind may set.
+    pub fn settings(self) -> &'static [&'static str] {
+        match self {
+            WebrtcCheck::Table => &["peers_ms", "server_ms", "messages"],
+            WebrtcCheck::SendFile => &["size_kib", "latency_ms", "loss_percent"],
+        }
+    }
+}
+
+/// A run's settings; absent ones take the lab's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebrtcSettings {
+    pub peers_ms: Option<f64>,
+    pub server_ms: Option<f64>,
+    pub messages: Option<u32>,
+    pub size_kib: Option<u32>,
+    pub latency_ms: Option<f64>,
+    pub loss_percent: Option<f64>,
+}
+
+impl WebrtcSettings {
+    pub fn given(&self) -> Vec<&'static str> {
+        [
+            ("peers_ms", self.peers_ms.is_some()),
+            ("server_ms", self.server_ms.is_some()),
+            ("messages", self.messages.is_some()),
+            ("size_kib", self.size_kib.is_some()),
+            ("latency_ms", self.latency_ms.is_some()),
+            ("loss_percent", self.loss_percent.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(n, set)| set.then_some(n))
+        .collect()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebrtcPrediction {
+    pub question: String,
+    pub metric: String,
+    /// How far off a prediction may be and still be right.
+    pub tolerance: f64,
+    /// What the run measures (within the tolerance) — the course's tests hold the block to it.
+    pub expected: f64,
+    pub explain: String,
+}
+
+/// A WebRTC-in-practice block of a lesson.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebrtcBlock {
+    pub id: String,
+    pub check: WebrtcCheck,
+    pub settings: WebrtcSettings,
+    pub caption: Option<String>,
+    pub prediction: WebrtcPrediction,
+}
+
+/// What a webrtc block asks the lab to run.
+#[derive(Debug, Clone)]
+pub enum WebrtcRun {
+    Table(CompareRequest),
+    SendFile(TransferRequest),
+}
+
+/// Messages a lesson's table run echoes on each path unless it says otherwise (few: three
+/// setups and echoes take a few seconds, the learner waits for them).
+const LESSON_MESSAGES: u32 = 20;
+
+impl WebrtcBlock {
+    pub fn run(&self) -> Result<WebrtcRun, String> {
+        let s = &self.settings;
+        let ms = |v: f64| Duration::from_secs_f64(v / 1000.0);
+        match self.check {
+            WebrtcCheck::Table => {
+                let d = CompareRequest::default();
+                let req = CompareRequest {
+                    distances: Distances {
+                        peers: s.peers_ms.map_or(d.distances.peers, ms),
+                        server: s.server_ms.map_or(d.distances.server, ms),
+                    },
+                    messages: s.messages.unwrap_or(LESSON_MESSAGES),
+                    with_loopback: false,
+                    ..d
+                };
+                if [s.peers_ms, s.server_ms].iter().flatten().any(|v| !(0.0..=500.0).contains(v)) {
+                    return Err("distances must be 0–500 ms".into());
+                }
+                req.validate()?;
+                Ok(WebrtcRun::Table(req))
+            }
+            WebrtcCheck::SendFile => {
+                let d = rtclab_practice::file_transfer::SendFileRequest::default();
+                let req = rtclab_practice::file_transfer::SendFileRequest {
+                    size_kib: s.size_kib.unwrap_or(d.size_kib),
+                    latency_ms: s.latency_ms.unwrap_or(d.latency_ms),
+                    loss_percent: s.loss_percent.unwrap_or(d.loss_percent),
+                    modes: vec![ChannelMode::ReliableOrdered, ChannelMode::Unreliable],
+                    ..d
+                };
+                Ok(WebrtcRun::SendFile(req.transfer()?))
+            }
+        }
+    }
+
+    /// What it runs, in one line.
+    pub fn describe(&self) -> String {
+        match self.run() {
+            Ok(WebrtcRun::Table(r)) => format!(
+                "{} messages echoed peer to peer, through TURN and through a WebSocket relay; peers {} ms apart, the server {} ms from each",
+                r.messages,
+                r.distances.peers.as_millis(),
+                r.distances.server.as_millis()
+            ),
+            Ok(WebrtcRun::SendFile(r)) => format!(
+                "{} over a reliable ordered data channel, then one with maxRetransmits 0; {} ms one way, {} % loss each way",
+                r.name,
+                r.latency.as_millis(),
+                r.loss * 100.0
+            ),
+            Err(e) => e,
+        }
+    }
+}
+
+fn p50(r: &CompareReport, path: PathKind) -> Option<f64> {
+    r.rows.iter().find(|x| x.path == path)?.rtt_ms.map(|x| x.p50)
+}
+
+/// The figure `metric` of a table run, if it measured it.
+pub fn table_metric(r: &CompareReport, metric: &str) -> Option<f64> {
+    let row = |p: PathKind| r.rows.iter().find(|x| x.path == p);
+    Some(match metric {
+        "websocket_over_p2p" => p50(r, PathKind::Websocket)? / p50(r, PathKind::P2p)?,
+        "turn_over_websocket" => p50(r, PathKind::Turn)? / p50(r, PathKind::Websocket)?,
+        "p2p_rtt_ms" => p50(r, PathKind::P2p)?,
+        "websocket_rtt_ms" => p50(r, PathKind::Websocket)?,
+        "turn_rtt_ms" => p50(r, PathKind::Turn)?,
+        "p2p_setup_over_websocket_setup" => row(PathKind::P2p)?.setup_ms? / row(PathKind::Websocket)?.setup_ms?,
+        "p2p_server_bytes_per_message" => row(PathKind::P2p)?.server_bytes_per_message,
+        "websocket_server_bytes_per_message" => row(PathKind::Websocket)?.server_bytes_per_message,
+        _ => return None,
+    })
+}
+
+/// The figure `metric` of a file transfer, if it measured it.
+pub fn file_metric(r: &TransferReport, metric: &str) -> Option<f64> {
+    let row = |m: ChannelMode| r.rows.iter().find(|x| x.mode == m);
+    Some(match metric {
+        "reliable_intact" => f64::from(u8::from(row(ChannelMode::ReliableOrdered)?.sha256_matches)),
+        "unreliable_intact" => f64::from(u8::from(row(ChannelMode::Unreliable)?.sha256_matches)),
+        "unreliable_chunks_missing" => {
+            let x = row(ChannelMode::Unreliable)?;
+            f64::from(x.chunks - x.chunks_received)
+        }
+        _ => return None,
+    })
+}
+
+/// Runs the block and returns its figure `metric` with a one-line summary of the run.
+pub async fn measure(run: WebrtcRun, metric: &str) -> Result<(f64, String), String> {
+    let recorder = rtclab_trace::Recorder::with_capacity(50_000);
+    match run {
+        WebrtcRun::Table(req) => {
+            let r = rtclab_practice::compare::run(&req, &recorder, "lesson").await?;
+            let v = table_metric(&r, metric).ok_or_else(|| format!("the run did not measure {metric}"))?;
+            let summary = r
+                .rows
+                .iter()
+                .map(|x| format!("{} {}", x.path.name(), x.rtt_ms.map_or("—".into(), |t| format!("{:.1} ms", t.p50))))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Ok((v, format!("echo p50: {summary}")))
+        }
+        WebrtcRun::SendFile(req) => {
+            let r = rtclab_practice::file_transfer::run(&req, &recorder).await?;
+            let v = file_metric(&r, metric).ok_or_else(|| format!("the run did not measure {metric}"))?;
+            let summary = r
+                .rows
+                .iter()
+                .map(|x| {
+                    let hash = if x.sha256_matches { "matches" } else { "differs" };
+                    format!("{}: {}/{} chunks, SHA-256 {hash}", x.mode.name(), x.chunks_received, x.chunks)
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            Ok((v, summary))
+        }
+    }
+}
