@@ -279,3 +279,92 @@ pub mod nat {
         (after_warm, rss_kib().unwrap_or(0))
     }
 }
+
+/// WebRTC in practice, `runs` times: the echo table on plain loopback and with distances
+/// (peers 10 ms apart, the server 40 ms away), then an `file_mib` MiB file per delivery mode
+/// on loopback. Prints each run and the medians, with ratios against the WebSocket relay (RTT)
+/// and the reliable ordered channel (throughput).
+pub async fn webrtc(runs: u32, messages: u32, file_mib: u32) -> Result<String, String> {
+    use rtclab_practice::compare::{self, CompareRequest, PathKind};
+    use rtclab_practice::file_transfer::{self, ChannelMode, SendFileRequest};
+    use rtclab_practice::udp_peer::Distances;
+    use std::fmt::Write as _;
+
+    let mut out = String::new();
+    let paths = [PathKind::P2p, PathKind::Turn, PathKind::Websocket];
+    for (label, d) in [
+        ("plain loopback", Distances::NONE),
+        (
+            "peers 10 ms apart, server 40 ms",
+            Distances { peers: Duration::from_millis(10), server: Duration::from_millis(40) },
+        ),
+    ] {
+        let mut p50: Vec<Vec<f64>> = vec![vec![]; 3];
+        let mut p95: Vec<Vec<f64>> = vec![vec![]; 3];
+        for run in 0..runs {
+            let req = CompareRequest {
+                distances: d,
+                messages,
+                interval: Duration::from_millis(2),
+                with_loopback: false,
+                ..CompareRequest::default()
+            };
+            let r = compare::run(&req, &rtclab_trace::Recorder::with_capacity(200_000), "bench").await?;
+            let mut line = format!("{label}, run {}:", run + 1);
+            for (i, path) in paths.iter().enumerate() {
+                let rtt =
+                    r.rows.iter().find(|x| x.path == *path).and_then(|x| x.rtt_ms).ok_or("a path did not echo")?;
+                p50[i].push(rtt.p50);
+                p95[i].push(rtt.p95);
+                let _ = write!(line, " {} p50 {:.3} / p95 {:.3} ms;", path.name(), rtt.p50, rtt.p95);
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        let ws50 = median(p50[2].clone());
+        let _ = writeln!(out, "{label}, medians of {runs} runs ({messages} echoes per path and run):");
+        for (i, path) in paths.iter().enumerate() {
+            let (m50, m95) = (median(p50[i].clone()), median(p95[i].clone()));
+            let _ = writeln!(
+                out,
+                "  {:<10} p50 {m50:>8.3} ms  p95 {m95:>8.3} ms  ({:.2}× the WebSocket relay's p50)",
+                path.name(),
+                m50 / ws50
+            );
+        }
+    }
+    let modes = ChannelMode::ALL;
+    let mut mbs: Vec<Vec<f64>> = vec![vec![]; modes.len()];
+    for run in 0..runs {
+        let req = SendFileRequest {
+            size_kib: file_mib * 1024,
+            latency_ms: 0.0,
+            loss_percent: 0.0,
+            modes: modes.to_vec(),
+            seed: u64::from(run) + 1,
+            ..SendFileRequest::default()
+        }
+        .transfer()?;
+        let r = file_transfer::run(&req, &rtclab_trace::Recorder::with_capacity(10_000)).await?;
+        let mut line = format!("file of {file_mib} MiB, run {}:", run + 1);
+        for (i, row) in r.rows.iter().enumerate() {
+            mbs[i].push(row.throughput_mb_s);
+            let _ = write!(
+                line,
+                " {} {:.2} MB/s ({}/{} chunks, OS drops {});",
+                row.mode.name(),
+                row.throughput_mb_s,
+                row.chunks_received,
+                row.chunks,
+                row.os_receive_drops.map_or("—".into(), |n| n.to_string())
+            );
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    let base = median(mbs[0].clone());
+    let _ = writeln!(out, "data-channel throughput on loopback, medians of {runs} runs:");
+    for (i, mode) in modes.iter().enumerate() {
+        let m = median(mbs[i].clone());
+        let _ = writeln!(out, "  {:<28} {m:>7.2} MB/s  ({:.2}× reliable ordered)", mode.name(), m / base);
+    }
+    Ok(out)
+}

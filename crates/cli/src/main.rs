@@ -393,6 +393,19 @@ enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// WebRTC in practice: echo RTT p50/p95 peer to peer, through TURN and through a WebSocket
+    /// relay (on plain loopback and with distances), and data-channel throughput per delivery
+    /// mode; medians of several runs.
+    Webrtc {
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// Messages echoed per path and run.
+        #[arg(long, default_value_t = 200)]
+        messages: u32,
+        /// Size of the file sent per mode and run, MiB.
+        #[arg(long, default_value_t = 8)]
+        file_mib: u32,
+    },
     /// WebSocket echo round trip through the tap vs straight to the server.
     Tap {
         #[arg(long, default_value_t = 2000)]
@@ -1003,6 +1016,9 @@ async fn run_bench(which: BenchCmd) -> Result<()> {
                 rates.push(r);
             }
             outln!("median: {:.0} events/s over {runs} runs of {events} events", bench::median(rates));
+        }
+        BenchCmd::Webrtc { runs, messages, file_mib } => {
+            out!("{}", bench::webrtc(runs, messages, file_mib).await.map_err(anyhow::Error::msg)?);
         }
         BenchCmd::Nat { runs } => {
             use bench::nat;

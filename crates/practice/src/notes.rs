@@ -51,6 +51,15 @@ pub fn explain(report: &CompareReport) -> Vec<String> {
             ));
         }
     }
+    if report.server_ms > 0.0 {
+        notes.push(
+            "How the distances are made: the lab holds each UDP datagram and each chunk of TCP bytes for its distance. \
+             The data channel's SCTP therefore sees the whole round trip and paces itself by it, while the WebSocket's \
+             TCP runs to the lab's delay link on loopback and never sees the distance in its congestion control: \
+             with many messages at once that favours the WebSocket rows."
+                .into(),
+        );
+    }
     notes.extend(stack_waits(report));
     for r in rows.iter().chain(report.loopback.iter().flat_map(|l| l.rows.iter())) {
         if let Some(p) = &r.problem {
