@@ -198,16 +198,7 @@ pub mod nat {
         let t = Instant::now();
         for _ in 0..runs {
             for (name, offerer) in [("A", true), ("B", false)] {
-                let cfg = PeerConfig {
-                    name: name.into(),
-                    host: "10.0.1.2:5000".parse().expect("address"),
-                    stun: None,
-                    turn: None,
-                    offerer,
-                    trickle: true,
-                    relay_only: false,
-                    sdp_edit: None,
-                };
+                let cfg = PeerConfig::plain(name, "10.0.1.2:5000".parse().expect("address"), offerer);
                 let _ = Peer::new(cfg, Instant::now()).expect("a peer");
             }
         }

@@ -60,6 +60,23 @@ pub struct PeerConfig {
     pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
 }
 
+impl PeerConfig {
+    /// A peer at `host` with no STUN or TURN server, trickling, every candidate allowed, the
+    /// SDP as written.
+    pub fn plain(name: &str, host: SocketAddr, offerer: bool) -> PeerConfig {
+        PeerConfig {
+            name: name.into(),
+            host,
+            stun: None,
+            turn: None,
+            offerer,
+            trickle: true,
+            relay_only: false,
+            sdp_edit: None,
+        }
+    }
+}
+
 /// One named moment of the setup, milliseconds from the run's start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
 #[ts(export)]

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use rtclab_natlab::peer::{PeerConfig, PeerEvent};
+use rtclab_natlab::peer::PeerEvent;
 use rtclab_natlab::stats::PairRow;
 use rtclab_techniques::signalling::Signalling;
 use rtclab_trace::Recorder;
@@ -98,16 +98,7 @@ pub async fn run(
 ) -> Result<BrowserPeerView, String> {
     let mut signalling = Signalling::start(recorder, experiment).await.map_err(|e| e.to_string())?;
     let link = signalling.join(0, ROOM, RUST).await.map_err(|e| e.to_string())?;
-    let cfg = PeerConfig {
-        name: RUST.into(),
-        host: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        stun: None,
-        turn: None,
-        offerer: false,
-        trickle: true,
-        relay_only: false,
-        sdp_edit: None,
-    };
+    let cfg = crate::compare::peer_config(RUST, false);
     let mut peer = RunningPeer::start(cfg, link, SERVER_IP, Distances::NONE).await?;
     let mut view = BrowserPeerView {
         signal_url: format!("ws://{}/signal?room={ROOM}&peer={BROWSER}", signalling.addr()),

@@ -398,17 +398,9 @@ fn per_message(bytes: u64, echoed: u32) -> f64 {
     if echoed == 0 { 0.0 } else { bytes as f64 / echoed as f64 }
 }
 
-fn peer_config(name: &str, offerer: bool) -> PeerConfig {
-    PeerConfig {
-        name: name.into(),
-        host: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        stun: None,
-        turn: None,
-        offerer,
-        trickle: true,
-        relay_only: false,
-        sdp_edit: None,
-    }
+/// A plain peer; its host address is the socket `RunningPeer` binds.
+pub(crate) fn peer_config(name: &str, offerer: bool) -> PeerConfig {
+    PeerConfig::plain(name, std::net::SocketAddr::from(([127, 0, 0, 1], 0)), offerer)
 }
 
 async fn webrtc_row(

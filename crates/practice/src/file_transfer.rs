@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rtclab_natlab::peer::{ChannelOptions, PeerConfig, PeerEvent};
+use rtclab_natlab::peer::{ChannelOptions, PeerEvent};
 use rtclab_techniques::signalling::Signalling;
 use rtclab_trace::Recorder;
 use serde::{Deserialize, Serialize};
@@ -231,16 +231,7 @@ async fn send_once(
     let link_a = signalling.join(0, "file", "A").await.map_err(|e| e.to_string())?;
     let d = Distances { peers: req.latency, server: Duration::ZERO };
     let shape = |seed| LinkShape { loss: req.loss, rate_bps: req.rate_bps, seed };
-    let cfg = |name: &str, offerer| PeerConfig {
-        name: name.into(),
-        host: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        stun: None,
-        turn: None,
-        offerer,
-        trickle: true,
-        relay_only: false,
-        sdp_edit: None,
-    };
+    let cfg = crate::compare::peer_config;
     let tuning_a = Tuning { channel: mode.options(), no_echo: true, link: shape(seed) };
     let tuning_b = Tuning { channel: mode.options(), no_echo: true, link: shape(seed + 1) };
     let mut a = RunningPeer::start_tuned(cfg("A", true), link_a, SERVER_IP, d, tuning_a).await?;

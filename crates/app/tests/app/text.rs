@@ -78,6 +78,10 @@ fn every_text_of_the_course_and_the_wizard_reads_as_prose() {
                         check(&format!("{}/{id} {what}", l.id), text.as_deref().unwrap_or(""), &mut problems);
                     }
                 }
+                SegmentDto::Webrtc { id, caption, predict, .. } => {
+                    check(&format!("{}/{id} caption", l.id), caption.as_deref().unwrap_or(""), &mut problems);
+                    check(&format!("{}/{id} question", l.id), predict, &mut problems);
+                }
             }
         }
     }
@@ -92,6 +96,9 @@ fn every_text_of_the_course_and_the_wizard_reads_as_prose() {
         }
         for q in l.quizzes() {
             check(&format!("{}/{} why", l.id, q.id), &q.why, &mut problems);
+        }
+        for w in l.webrtc_blocks() {
+            check(&format!("{}/{} explanation", l.id, w.id), &w.prediction.explain, &mut problems);
         }
         for n in l.nat_blocks() {
             check(&format!("{}/{} explanation", l.id, n.id), n.explain.as_deref().unwrap_or(""), &mut problems);
