@@ -71,6 +71,21 @@ await browserE2E('course', async (page, serve) => {
   await page.screenshot({ path: path.join(screenshots, 'wizard.png'), fullPage: false });
   await checkVerdict(page);
 
+  // A call between two people: the WebRTC answer, tested live against a WebSocket relay.
+  await page.getByTestId('wiz-direction').selectOption('peer_to_peer');
+  await page.getByTestId('wiz-clients').fill('2');
+  await page.getByTestId('wiz-rate').fill('30');
+  await page.getByTestId('wiz-delay').fill('50');
+  await page.getByTestId('wiz-ask').click();
+  // The previous answer is still shown until the new one arrives.
+  await page.waitForFunction(() => document.querySelector('[data-testid="wiz-technique"]')?.textContent === 'webrtc', null, { timeout: 10_000 });
+  await page.getByTestId('wiz-test').click();
+  await page.getByTestId('wiz-verdict').waitFor({ timeout: 90_000 });
+  await checkVerdict(page);
+  check((await page.getByTestId('wiz-verdict').getAttribute('data-outcome')) === 'backs', 'with the server 40 ms away and a 50 ms budget, only the direct path meets it');
+  await page.getByTestId('wiz-webrtc-table').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'wizard-webrtc.png'), fullPage: false });
+
   // An email check: one update per 1,000 s. The test runs time-scaled and says so.
   await page.getByTestId('wiz-direction').selectOption('down');
   await page.getByTestId('wiz-clients').fill('3');

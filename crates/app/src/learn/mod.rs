@@ -395,6 +395,9 @@ impl Learn {
     /// planned: scaled and bounded, every change said in the answer).
     pub fn test_recommendation(&self, lab: &Lab, input: &WizardInput) -> Result<RunStatus, LabError> {
         let answer = self.recommend(input)?;
+        if let Some(t) = &answer.webrtc_test {
+            return crate::practice::start(lab, t);
+        }
         if answer.compare.len() < 2 {
             return Err(LabError::BadRequest(format!("there is nothing to measure {} against", answer.technique)));
         }
@@ -404,6 +407,18 @@ impl Learn {
     /// Whether the finished test of this very answer backs it.
     pub fn wizard_verdict(&self, lab: &Lab, input: &WizardInput) -> Result<verdict::WizardVerdict, LabError> {
         let answer = self.recommend(input)?;
+        if let Some(t) = &answer.webrtc_test {
+            let status = lab.status();
+            let report = status
+                .webrtc_vs_ws
+                .filter(|r| {
+                    status.state != crate::api::RunState::Running
+                        && r.messages == t.messages
+                        && r.payload_bytes == t.payload_bytes
+                })
+                .ok_or_else(|| LabError::Conflict("test this answer live first, and let the run finish".into()))?;
+            return Ok(verdict::webrtc_verdict(&report, input.acceptable_delay_ms as f64));
+        }
         let run = lab
             .block_run(&wizard_origin())
             .filter(|r| r.workload == answer.workload && r.techniques == answer.compare)
@@ -466,7 +481,20 @@ impl Learn {
                 turn: true,
                 ..rtclab_natlab::view::catalog().defaults
             }),
+            webrtc_test: (r.technique.as_str() == "webrtc").then(|| webrtc_test(input)),
         })
+    }
+}
+
+/// The WebRTC answer's live test: the learner's message size and rate, 40 echoes per path,
+/// the table's default distances.
+fn webrtc_test(input: &WizardInput) -> rtclab_practice::compare::TableRequest {
+    rtclab_practice::compare::TableRequest {
+        messages: 40,
+        interval_ms: (1000.0 / input.updates_per_second_per_client).clamp(5.0, 500.0),
+        payload_bytes: input.payload_bytes.clamp(16, 16_000),
+        loopback: false,
+        ..rtclab_practice::compare::TableRequest::default()
     }
 }
 

@@ -415,4 +415,7 @@ pub struct WizardAnswer {
     /// For WebRTC: a NAT-lab run of the connection itself (two peers behind common NATs,
     /// with TURN), which the wizard offers to open.
     pub nat_lab: Option<rtclab_natlab::view::NatRunRequest>,
+    /// For WebRTC: the live test — the learner's message size and rate echoed over a data
+    /// channel peer to peer, through TURN and through a WebSocket relay.
+    pub webrtc_test: Option<rtclab_practice::compare::TableRequest>,
 }
