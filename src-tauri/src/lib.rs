@@ -27,6 +27,7 @@ pub fn run() {
             commands::subscribe,
             commands::save_export,
             commands::first_paint,
+            commands::open_in_browser,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = app {

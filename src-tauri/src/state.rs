@@ -18,11 +18,13 @@ pub fn since_start_ms() -> f64 {
 #[derive(Debug)]
 pub struct AppState {
     pub app: rtclab_app::App,
+    /// The address of the same lab served to the user's browser, once `open_in_browser` ran.
+    pub served: tokio::sync::Mutex<Option<String>>,
 }
 
 impl Default for AppState {
     /// The course from `RTCLAB_LESSONS_DIR`, or the one built into the app.
     fn default() -> Self {
-        AppState { app: rtclab_app::App::from_env() }
+        AppState { app: rtclab_app::App::from_env(), served: tokio::sync::Mutex::new(None) }
     }
 }

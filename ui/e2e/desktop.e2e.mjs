@@ -18,7 +18,9 @@ const driver = spawn('WebKitWebDriver', [`--port=${port}`, '--host=127.0.0.1'], 
   cwd: process.env.RTCLAB_E2E_CWD ?? process.cwd(),
   // Without this variable the webview refuses automation and session creation hangs.
   // Progress goes to a fresh folder, never the user's own.
-  env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true', RTCLAB_DATA_DIR: dataDir },
+  // BROWSER: what xdg-open runs for "open in my browser" outside a desktop session; `true`
+  // opens nothing, and the test reads the page itself.
+  env: { ...process.env, TAURI_WEBVIEW_AUTOMATION: 'true', RTCLAB_DATA_DIR: dataDir, BROWSER: 'true' },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
 const wd = new WebDriver(`http://127.0.0.1:${port}`);
@@ -84,6 +86,19 @@ try {
   const webrtcHere = await wd.exec('return typeof RTCPeerConnection !== "undefined"');
   const unavailable = await wd.exec('return !!document.querySelector("[data-testid=browser-peer-unavailable]")');
   check(unavailable === !webrtcHere, `the desktop window tells whether it can be a WebRTC peer (RTCPeerConnection ${webrtcHere ? 'present' : 'absent'})`);
+  if (unavailable) {
+    // It offers the same page in the user's browser: the app serves its own lab there.
+    await wd.click(await wd.find('[data-testid=browser-peer-open-browser]'));
+    await until(() => wd.exec('return !!document.querySelector("[data-testid=browser-peer-url] code")'), 15_000, 'the page\'s address');
+    const url = new URL(await wd.exec('return document.querySelector("[data-testid=browser-peer-url] code").textContent'));
+    const page = await fetch(url);
+    check(page.ok && /RTC Lab/.test(await page.text()), `the browser page is served at ${url.origin}`);
+    const course = await fetch(new URL('/api/course', url), { method: 'POST', headers: { authorization: `Bearer ${url.searchParams.get('token')}` } });
+    const lessons = course.ok ? (await course.json()).lessons.length : 0;
+    check(lessons >= 20, `the browser page reaches the same lab (${lessons} lessons)`);
+    await wd.exec('document.querySelector("[data-testid=browser-peer-url]").scrollIntoView()');
+    fs.writeFileSync(path.join(shots, 'desktop-open-in-browser.png'), Buffer.from(await wd.screenshot(), 'base64'));
+  }
   if (process.env.DISPLAY) {
     try {
       execFileSync('import', ['-window', 'root', path.join(shots, 'desktop-window.png')]);

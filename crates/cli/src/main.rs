@@ -131,7 +131,7 @@ enum Command {
         no_trickle: bool,
         /// Edit a description before it is sent and see what breaks: remove-fingerprint,
         /// change-ice-pwd, drop-candidates (the offer's), flip-setup (the answer's),
-        /// remove-data-section.
+        /// remove-data-section, malform-line (refused with the line and the reason).
         #[arg(long, value_name = "EDIT")]
         sdp_edit: Option<rtclab_natlab::sdp_edit::SdpEdit>,
         /// One-way latency of the internet crossing.

@@ -495,7 +495,7 @@ impl Peer {
     }
 
     fn take_offer(&mut self, now: Duration, sdp: String) -> Result<(), String> {
-        crate::sdp::check(&sdp).map_err(|e| e.to_string())?;
+        crate::sdp::check(&sdp).map_err(|e| format!("the offer was refused: {e}"))?;
         let offer = RTCSessionDescription::offer(sdp).map_err(|e| format!("the offer was refused: {e}"))?;
         self.pc.set_remote_description(self.at(now), offer).map_err(|e| format!("the offer was refused: {e}"))?;
         self.milestones.remote_description = Some(now);

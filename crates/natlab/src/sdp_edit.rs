@@ -17,6 +17,8 @@ pub enum SdpEdit {
     FlipSetup,
     /// Delete the `m=application` section: no data channel is negotiated.
     RemoveDataSection,
+    /// Break one line's syntax (`a=mid:0` becomes `a mid:0`): a malformed description.
+    MalformLine,
 }
 
 /// Which description an edit changes.
@@ -26,12 +28,13 @@ pub enum Target {
     Answer,
 }
 
-pub const ALL: [SdpEdit; 5] = [
+pub const ALL: [SdpEdit; 6] = [
     SdpEdit::RemoveFingerprint,
     SdpEdit::ChangeIcePwd,
     SdpEdit::DropCandidates,
     SdpEdit::FlipSetup,
     SdpEdit::RemoveDataSection,
+    SdpEdit::MalformLine,
 ];
 
 /// The password a changed `a=ice-pwd` carries (22+ characters, as RFC 8839 requires).
@@ -45,6 +48,7 @@ impl SdpEdit {
             SdpEdit::DropCandidates => "drop-candidates",
             SdpEdit::FlipSetup => "flip-setup",
             SdpEdit::RemoveDataSection => "remove-data-section",
+            SdpEdit::MalformLine => "malform-line",
         }
     }
 
@@ -63,6 +67,7 @@ impl SdpEdit {
             SdpEdit::DropCandidates => "removed every candidate from the offer (and trickled none)",
             SdpEdit::FlipSetup => "flipped the answer's a=setup role",
             SdpEdit::RemoveDataSection => "deleted the offer's m=application section (and its BUNDLE entry)",
+            SdpEdit::MalformLine => "broke the offer's a=mid line (its = became a space)",
         }
     }
 
@@ -93,6 +98,13 @@ impl SdpEdit {
                     "a=setup:active" => "a=setup:passive".to_string(),
                     "a=setup:passive" => "a=setup:active".to_string(),
                     other => other.to_string(),
+                })
+                .collect(),
+            SdpEdit::MalformLine => lines
+                .iter()
+                .map(|l| match l.strip_prefix("a=mid:") {
+                    Some(mid) => format!("a mid:{mid}"),
+                    None => l.to_string(),
                 })
                 .collect(),
             SdpEdit::RemoveDataSection => {
@@ -147,7 +159,9 @@ mod tests {
         assert!(SdpEdit::FlipSetup.apply(OFFER).contains("a=setup:passive\r\n"));
         let no_data = SdpEdit::RemoveDataSection.apply(OFFER);
         assert!(!no_data.contains("m=") && no_data.contains("a=group:BUNDLE\r\n"), "{no_data}");
-        for e in ALL {
+        let broken = crate::sdp::check(&SdpEdit::MalformLine.apply(OFFER)).unwrap_err();
+        assert_eq!((broken.line, broken.text.as_str()), (11, "a mid:0"));
+        for e in ALL.into_iter().filter(|e| *e != SdpEdit::MalformLine) {
             assert!(crate::sdp::check(&e.apply(OFFER)).is_ok(), "{e:?}");
             assert_eq!(e.name().parse::<SdpEdit>(), Ok(e));
         }

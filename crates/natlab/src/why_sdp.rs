@@ -41,24 +41,26 @@ pub fn story(r: &RunReport) -> Option<Story> {
     let mut reasons = vec![format!("You {} before it was sent.", edit.words())];
     let connected = r.outcome != Outcome::Failed;
     let (headline, fix) = match edit {
-        SdpEdit::RemoveFingerprint | SdpEdit::RemoveDataSection => match problem(r, "B", "offer was refused") {
-            Some(refusal) => {
-                let why = refusal.split_once("refused: ").map_or(refusal, |(_, w)| w);
-                reasons.push(format!(
+        SdpEdit::RemoveFingerprint | SdpEdit::RemoveDataSection | SdpEdit::MalformLine => {
+            match problem(r, "B", "offer was refused") {
+                Some(refusal) => {
+                    let why = refusal.split_once("refused: ").map_or(refusal, |(_, w)| w);
+                    reasons.push(format!(
                     "B refused the offer ({why}) and sent no answer, so ICE never started and no datagram went between the peers."
                 ));
-                reasons.push(if edit == SdpEdit::RemoveFingerprint {
-                    "The fingerprint is the hash of A's DTLS certificate; without it B could not know whom its DTLS handshake would be with, so a browser refuses such an offer too.".into()
-                } else {
-                    "The ICE credentials, the DTLS fingerprint and the SCTP port all live in the m=application section: without it the offer asks for nothing to connect, and a data channel exists only where the offer negotiates one.".into()
+                    reasons.push(match edit {
+                    SdpEdit::RemoveFingerprint => "The fingerprint is the hash of A's DTLS certificate; without it B could not know whom its DTLS handshake would be with, so a browser refuses such an offer too.".into(),
+                    SdpEdit::MalformLine => "An SDP is a list of lines of the form x=value; B's parser stopped at the first line that is not one and named it, so a malformed description never gets as far as ICE.".into(),
+                    _ => "The ICE credentials, the DTLS fingerprint and the SCTP port all live in the m=application section: without it the offer asks for nothing to connect, and a data channel exists only where the offer negotiates one.".into(),
                 });
-                (
+                    (
                     Some("B refused the edited offer: the connection never started.".to_string()),
                     Some("Send the description as the peer created it: each line you removed is what the other side needs to connect and to trust the connection.".to_string()),
                 )
+                }
+                None => (None, None),
             }
-            None => (None, None),
-        },
+        }
         SdpEdit::ChangeIcePwd => {
             let got: u64 = a.pairs.iter().map(|p| p.requests_received).sum();
             let answered: u64 = a.pairs.iter().map(|p| p.responses_sent).sum();

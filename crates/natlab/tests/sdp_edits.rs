@@ -64,6 +64,18 @@ fn without_the_data_section_the_offer_has_nothing_to_connect() {
 }
 
 #[test]
+fn a_malformed_offer_is_refused_with_its_line_and_the_reason() {
+    let r = with(SdpEdit::MalformLine);
+    assert_eq!(r.outcome, Outcome::Failed);
+    let refusal = r.peers[1].problems.iter().find(|p| p.contains("offer was refused")).expect("refused");
+    assert!(
+        refusal.contains("SDP line") && refusal.contains("`a mid:0`") && refusal.contains("type letter, `=`"),
+        "{refusal}"
+    );
+    assert!(r.why.headline.contains("refused the edited offer"), "{}", r.why.headline);
+}
+
+#[test]
 fn every_edit_is_explained_as_the_learners() {
     for edit in ALL {
         let r = with(edit);

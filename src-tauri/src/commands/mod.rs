@@ -69,3 +69,38 @@ pub async fn first_paint(app: tauri::AppHandle) -> CmdResult<f64> {
     }
     Ok(ms)
 }
+
+/// The same page in the user's browser, which has WebRTC where this window's engine has not:
+/// the browser door (`rtclab_serve`) started inside the app on first use, on the same lab (runs
+/// and progress shared), and its address opened with the desktop's default handler. Returns
+/// the address, for the UI to show where no handler opened it.
+#[tauri::command]
+pub async fn open_in_browser(state: State<'_, AppState>) -> CmdResult<String> {
+    let mut served = state.served.lock().await;
+    let url = match served.as_ref() {
+        Some(url) => url.clone(),
+        None => {
+            let (ready, address) = tokio::sync::oneshot::channel::<String>();
+            let app = state.app.clone();
+            tauri::async_runtime::spawn(async move {
+                let on_ready = move |addr: std::net::SocketAddr, token: &str| {
+                    let _ = ready.send(format!("http://{addr}/?token={token}"));
+                };
+                let ui = rtclab_serve::UiSource::BuiltIn;
+                if let Err(e) = rtclab_serve::run(app, 0, &ui, on_ready, std::future::pending()).await {
+                    tracing::error!("the browser page's server stopped: {e}");
+                }
+            });
+            let url = address.await.map_err(|_| internal("the browser page's server did not start"))?;
+            *served = Some(url.clone());
+            url
+        }
+    };
+    // Best effort: the UI also shows the address.
+    let _ = std::process::Command::new("xdg-open")
+        .arg(&url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    Ok(url)
+}

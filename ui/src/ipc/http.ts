@@ -71,6 +71,10 @@ export class HttpLab implements Lab {
     return `Downloaded ${name}`;
   }
   firstPaint(): void {}
+  async openInBrowser(): Promise<string> {
+    // Already in a browser.
+    return window.location.href;
+  }
 
   subscribe(onMessage: (m: LiveMessage) => void, options: SubscribeOptions = {}): Unsubscribe {
     const url = new URL('/api/live', this.origin);

@@ -41,6 +41,9 @@ export interface Lab extends OperationMethods {
   saveExport(what: TraceFormat | PlotName): Promise<string>;
   /** Tells the shell the first frame is on screen (the desktop app measures its cold start). */
   firstPaint(): void;
+  /** Opens this page in the user's browser (the desktop app serves the same lab to it, for
+   * what its web engine cannot do, such as WebRTC); resolves with the page's address. */
+  openInBrowser(): Promise<string>;
   /** Live messages in order. After a dropped stream is restored, the missed part is
    * delivered as ordinary messages (`reset` when the trace was replaced meanwhile). */
   subscribe(onMessage: (m: LiveMessage) => void, options?: SubscribeOptions): Unsubscribe;

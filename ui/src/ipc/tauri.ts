@@ -33,6 +33,9 @@ export class TauriLab implements Lab {
   firstPaint(): void {
     command<number>('first_paint').catch(() => {});
   }
+  openInBrowser(): Promise<string> {
+    return command<string>('open_in_browser');
+  }
 
   subscribe(onMessage: (m: LiveMessage) => void, options: SubscribeOptions = {}): Unsubscribe {
     let active = true;
