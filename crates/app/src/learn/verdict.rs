@@ -153,6 +153,52 @@ fn ms(v: f64) -> String {
     }
 }
 
+/// The WebRTC answer against its live test: one-way delivery (half the echo's p95) peer to
+/// peer, through TURN and through a WebSocket relay, against the learner's budget.
+pub fn webrtc_verdict(r: &rtclab_practice::compare::CompareReport, budget_ms: f64) -> WizardVerdict {
+    use rtclab_practice::compare::PathKind;
+    let one_way = |p: PathKind| r.rows.iter().find(|x| x.path == p).and_then(|x| x.rtt_ms).map(|t| t.p95 / 2.0);
+    let (Some(p2p), Some(ws)) = (one_way(PathKind::P2p), one_way(PathKind::Websocket)) else {
+        return WizardVerdict {
+            outcome: "no_data".into(),
+            lines: vec![
+                "The data channel or the WebSocket relay echoed nothing on this run, so there is nothing to compare."
+                    .into(),
+            ],
+        };
+    };
+    let turn = one_way(PathKind::Turn);
+    let mut lines = vec![format!(
+        "With the peers {:.0} ms apart and the server {:.0} ms from each, 95 % of your messages reached the other side within {} peer to peer, {} through the WebSocket relay{} (half of each echo's p95). Your acceptable delay is {}.",
+        r.peers_ms,
+        r.server_ms,
+        ms(p2p),
+        ms(ws),
+        turn.map(|t| format!(" and {} through TURN", ms(t))).unwrap_or_default(),
+        ms(budget_ms)
+    )];
+    let met = |d: f64| d <= budget_ms * (1.0 + DELAY_MARGIN);
+    let outcome = match (met(p2p), met(ws)) {
+        (true, false) => {
+            lines.push("Only the direct data channel met your budget: the measurement backs the recommendation — where a direct path exists; through TURN it is no faster than the relay.".into());
+            "backs"
+        }
+        (true, true) => {
+            lines.push("Both met your budget, so latency cannot decide; what decides instead: the WebSocket's simpler setup and central server, against WebRTC's lower latency once the budget tightens or the server is far.".into());
+            "tie"
+        }
+        (false, true) => {
+            lines.push("The WebSocket relay met your budget and the data channel did not: here the measurement does not back the recommendation (the server is the shorter path).".into());
+            "disagrees"
+        }
+        (false, false) => {
+            lines.push("Neither met your budget with these distances, so the delays cannot decide; what decides instead: the distances your users really have — set them under WebRTC vs WS.".into());
+            "tie"
+        }
+    };
+    WizardVerdict { outcome: outcome.into(), lines }
+}
+
 #[cfg(test)]
 mod tests {
     use rtclab_techniques::Metrics;
@@ -229,50 +275,40 @@ mod tests {
         none.metrics.delivered = 0;
         assert_eq!(verdict("sse", &[none, result("polling", 1.0, 1.0)], BUDGET).outcome, "no_data");
     }
-}
 
-/// The WebRTC answer against its live test: one-way delivery (half the echo's p95) peer to
-/// peer, through TURN and through a WebSocket relay, against the learner's budget.
-pub fn webrtc_verdict(r: &rtclab_practice::compare::CompareReport, budget_ms: f64) -> WizardVerdict {
-    use rtclab_practice::compare::PathKind;
-    let one_way = |p: PathKind| r.rows.iter().find(|x| x.path == p).and_then(|x| x.rtt_ms).map(|t| t.p95 / 2.0);
-    let (Some(p2p), Some(ws)) = (one_way(PathKind::P2p), one_way(PathKind::Websocket)) else {
-        return WizardVerdict {
-            outcome: "no_data".into(),
-            lines: vec![
-                "The data channel or the WebSocket relay echoed nothing on this run, so there is nothing to compare."
-                    .into(),
-            ],
+    fn table(p2p: f64, ws: f64) -> rtclab_practice::compare::CompareReport {
+        use rtclab_practice::compare::{PathKind, PathRow, Rtt};
+        let row = |path, echo: f64| PathRow {
+            path,
+            rtt_ms: Some(Rtt { p50: echo, p95: echo, min: echo, max: echo }),
+            floor_ms: 0.0,
+            setup_ms: None,
+            phases: vec![],
+            server_bytes_per_message: 0.0,
+            setup_server_bytes: 0,
+            sent: 1,
+            echoed: 1,
+            route: String::new(),
+            problem: None,
         };
-    };
-    let turn = one_way(PathKind::Turn);
-    let mut lines = vec![format!(
-        "With the peers {:.0} ms apart and the server {:.0} ms from each, 95 % of your messages reached the other side within {} peer to peer, {} through the WebSocket relay{} (half of each echo's p95). Your acceptable delay is {}.",
-        r.peers_ms,
-        r.server_ms,
-        ms(p2p),
-        ms(ws),
-        turn.map(|t| format!(" and {} through TURN", ms(t))).unwrap_or_default(),
-        ms(budget_ms)
-    )];
-    let met = |d: f64| d <= budget_ms * (1.0 + DELAY_MARGIN);
-    let outcome = match (met(p2p), met(ws)) {
-        (true, false) => {
-            lines.push("Only the direct data channel met your budget: the measurement backs the recommendation — where a direct path exists; through TURN it is no faster than the relay.".into());
-            "backs"
+        rtclab_practice::compare::CompareReport {
+            messages: 1,
+            payload_bytes: 100,
+            interval_ms: 20.0,
+            peers_ms: 10.0,
+            server_ms: 40.0,
+            rows: vec![row(PathKind::P2p, p2p), row(PathKind::Websocket, ws)],
+            loopback: None,
+            notes: vec![],
         }
-        (true, true) => {
-            lines.push("Both met your budget, so latency cannot decide; what decides instead: the WebSocket's simpler setup and central server, against WebRTC's lower latency once the budget tightens or the server is far.".into());
-            "tie"
-        }
-        (false, true) => {
-            lines.push("The WebSocket relay met your budget and the data channel did not: here the measurement does not back the recommendation (the server is the shorter path).".into());
-            "disagrees"
-        }
-        (false, false) => {
-            lines.push("Neither met your budget with these distances, so the delays cannot decide; what decides instead: the distances your users really have — set them under WebRTC vs WS.".into());
-            "tie"
-        }
-    };
-    WizardVerdict { outcome: outcome.into(), lines }
+    }
+
+    #[test]
+    fn the_webrtc_answer_is_judged_by_one_way_delay_against_the_budget() {
+        // Echoes of 22 and 166 ms: about 11 and 83 ms one way.
+        assert_eq!(webrtc_verdict(&table(22.0, 166.0), 50.0).outcome, "backs");
+        assert_eq!(webrtc_verdict(&table(22.0, 166.0), 500.0).outcome, "tie");
+        assert_eq!(webrtc_verdict(&table(122.0, 45.0), 40.0).outcome, "disagrees");
+        assert_eq!(webrtc_verdict(&table(122.0, 166.0), 10.0).outcome, "tie");
+    }
 }
