@@ -66,7 +66,8 @@ pub struct Dropped {
     pub queue_full: u64,
 }
 
-/// Hands datagrams to a task that sends each when it falls due. Dropping it stops the task.
+/// Hands datagrams to a task that sends each when it falls due. Once the pacer is dropped,
+/// the task sends what is still due and ends.
 #[derive(Debug)]
 pub struct Pacer {
     queue: mpsc::UnboundedSender<Due>,
@@ -194,5 +195,27 @@ mod tests {
         let (n, _) = to.recv_from(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"far");
         assert!(started.elapsed() >= Duration::from_millis(60));
+    }
+
+    #[tokio::test]
+    async fn a_rate_limited_link_serialises_and_a_lossy_one_loses() {
+        let from = Arc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+        let to = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        // 1 Mbit/s: each 1250-byte datagram takes 10 ms on the wire.
+        let mut slow = Pacer::shaped(LinkShape { rate_bps: Some(1_000_000), ..LinkShape::default() });
+        let started = Instant::now();
+        for _ in 0..5 {
+            slow.send(&from, to.local_addr().unwrap(), vec![0; 1250], Duration::ZERO);
+        }
+        let mut buf = [0u8; 2000];
+        for _ in 0..5 {
+            to.recv_from(&mut buf).await.unwrap();
+        }
+        assert!(started.elapsed() >= Duration::from_millis(50), "{:?}", started.elapsed());
+        let mut lossy = Pacer::shaped(LinkShape { loss: 0.5, seed: 3, ..LinkShape::default() });
+        for _ in 0..200 {
+            lossy.send(&from, to.local_addr().unwrap(), vec![1], Duration::ZERO);
+        }
+        assert!((60..140).contains(&lossy.dropped.lost), "{:?}", lossy.dropped);
     }
 }
