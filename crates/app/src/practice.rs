@@ -1,6 +1,7 @@
-//! WebRTC in practice: the measured WebSockets-vs-WebRTC table as a background run in the
-//! lab's run slot, its signalling and WebSocket frames on the trace (the lab itself is
-//! `rtclab-practice`). The report arrives on the status (`webrtc_vs_ws`) when the run ends.
+//! WebRTC in practice in the lab's run slot (the lab itself is `rtclab-practice`): the
+//! measured WebSockets-vs-WebRTC table and a file transfer as background runs whose reports
+//! arrive on the status (`webrtc_vs_ws`, `send_file`), and a browser call that runs until
+//! stopped; their signalling and WebSocket frames are the trace.
 
 use rtclab_practice::browser_peer;
 use rtclab_practice::compare::{self, TableRequest};
@@ -8,33 +9,54 @@ use rtclab_practice::compare::{self, TableRequest};
 use crate::LabError;
 use crate::api::{RunState, RunStatus};
 use crate::service::Lab;
+use rtclab_trace::Recorder;
 
 /// The run's name in the status.
 pub const NAME: &str = "webrtc-vs-ws";
 /// A browser call's name in the status.
 pub const BROWSER_PEER: &str = "browser-peer";
 
-pub fn start(lab: &Lab, req: &TableRequest) -> Result<RunStatus, LabError> {
-    // Checked before the run slot is taken, so a bad request changes nothing.
-    let spec = req.check().map_err(LabError::BadRequest)?;
-    let template = RunStatus {
-        techniques: vec![NAME.into()],
-        current: Some(NAME.into()),
-        phase: "peer to peer, through TURN, through a WebSocket relay".into(),
-        ..crate::service::idle_status()
-    };
+/// Takes the run slot as `name` (showing `phase`) and runs `work` in the background: what it
+/// reports goes on the status with `put` and the run finishes, or its error fails the run.
+fn start_in_background<R, F>(
+    lab: &Lab,
+    name: &str,
+    phase: String,
+    work: impl FnOnce(Recorder) -> F,
+    put: fn(&Lab, R),
+) -> Result<RunStatus, LabError>
+where
+    F: std::future::Future<Output = Result<R, String>> + Send + 'static,
+    R: Send + 'static,
+{
+    let template =
+        RunStatus { techniques: vec![name.into()], current: Some(name.into()), phase, ..crate::service::idle_status() };
     let (_, _, recorder) = lab.begin_run(template)?;
+    let running = work(recorder);
     let lab2 = lab.clone();
     tokio::spawn(async move {
-        match compare::run(&spec, &recorder, NAME).await {
+        match running.await {
             Ok(report) => {
-                lab2.set_webrtc_vs_ws(report);
+                put(&lab2, report);
                 lab2.end_run(RunState::Finished, None);
             }
             Err(e) => lab2.end_run(RunState::Failed, Some(e)),
         }
     });
     Ok(lab.status())
+}
+
+pub fn start(lab: &Lab, req: &TableRequest) -> Result<RunStatus, LabError> {
+    // Checked before the run slot is taken, so a bad request changes nothing.
+    let spec = req.check().map_err(LabError::BadRequest)?;
+    let phase = "peer to peer, through TURN, through a WebSocket relay".to_owned();
+    start_in_background(
+        lab,
+        NAME,
+        phase,
+        |recorder| async move { compare::run(&spec, &recorder, NAME).await },
+        Lab::set_webrtc_vs_ws,
+    )
 }
 
 /// A file transfer's name in the status.
@@ -47,24 +69,14 @@ pub fn start_send_file(
     req: &rtclab_practice::file_transfer::SendFileRequest,
 ) -> Result<RunStatus, LabError> {
     let transfer = req.transfer().map_err(LabError::BadRequest)?;
-    let template = RunStatus {
-        techniques: vec![SEND_FILE.into()],
-        current: Some(SEND_FILE.into()),
-        phase: format!("sending {} over a data channel", transfer.name),
-        ..crate::service::idle_status()
-    };
-    let (_, _, recorder) = lab.begin_run(template)?;
-    let lab2 = lab.clone();
-    tokio::spawn(async move {
-        match rtclab_practice::file_transfer::run(&transfer, &recorder).await {
-            Ok(report) => {
-                lab2.set_send_file(report);
-                lab2.end_run(RunState::Finished, None);
-            }
-            Err(e) => lab2.end_run(RunState::Failed, Some(e)),
-        }
-    });
-    Ok(lab.status())
+    let phase = format!("sending {} over a data channel", transfer.name);
+    start_in_background(
+        lab,
+        SEND_FILE,
+        phase,
+        |recorder| async move { rtclab_practice::file_transfer::run(&transfer, &recorder).await },
+        Lab::set_send_file,
+    )
 }
 
 /// Starts the relay and a Rust peer waiting for the page's offer; it runs until `stop_run`.

@@ -303,8 +303,7 @@ pub async fn webrtc(runs: u32, messages: u32, file_mib: u32) -> Result<String, S
             let r = compare::run(&req, &rtclab_trace::Recorder::with_capacity(200_000), "bench").await?;
             let mut line = format!("{label}, run {}:", run + 1);
             for (i, path) in paths.iter().enumerate() {
-                let rtt =
-                    r.rows.iter().find(|x| x.path == *path).and_then(|x| x.rtt_ms).ok_or("a path did not echo")?;
+                let rtt = r.rtt(*path).ok_or("a path did not echo")?;
                 p50[i].push(rtt.p50);
                 p95[i].push(rtt.p95);
                 let _ = write!(line, " {} p50 {:.3} / p95 {:.3} ms;", path.name(), rtt.p50, rtt.p95);

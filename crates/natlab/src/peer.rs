@@ -198,7 +198,6 @@ struct FileSend {
     paused: bool,
     /// Every chunk handed over; waiting for the buffer to drain.
     handed_over: bool,
-    pauses: u32,
 }
 
 struct RelayGathering {
@@ -233,15 +232,13 @@ pub struct Peer {
     channel_options: ChannelOptions,
     echo: bool,
     file: Option<FileSend>,
-    /// Times the file's sender paused at the high-water mark.
+    /// Times the file's sender paused at the high-water mark (over all files sent).
     pub file_pauses: u32,
     hello_sent: bool,
     pub outbox: VecDeque<(SocketAddr, SocketAddr, Vec<u8>)>,
     pub signals: VecDeque<Signal>,
     pub events: VecDeque<PeerEvent>,
     pub received: Vec<String>,
-    pub connected_at: Option<Duration>,
-    pub channel_open_at: Option<Duration>,
     pub failed_at: Option<Duration>,
     pub milestones: Milestones,
     known_remote: Vec<(SocketAddr, CandidateType)>,
@@ -335,8 +332,6 @@ impl Peer {
             signals: VecDeque::new(),
             events: VecDeque::new(),
             received: vec![],
-            connected_at: None,
-            channel_open_at: None,
             failed_at: None,
             milestones: Milestones::default(),
             known_remote: vec![],
@@ -829,7 +824,7 @@ impl Peer {
         while sent < CHUNKS_PER_POLL && f.offset < f.data.len() {
             if dc.outstanding_bytes() >= BUFFER_HIGH as usize {
                 f.paused = true;
-                f.pauses += 1;
+                self.file_pauses += 1;
                 break;
             }
             let end = (f.offset + f.chunk).min(f.data.len());
@@ -839,7 +834,7 @@ impl Peer {
             if dc.send(at, msg).is_err() {
                 // SCTP refused more for now: wait for the buffer to drain.
                 f.paused = true;
-                f.pauses += 1;
+                self.file_pauses += 1;
                 break;
             }
             f.offset = end;
@@ -847,7 +842,6 @@ impl Peer {
             sent += 1;
         }
         f.handed_over = f.offset >= f.data.len();
-        self.file_pauses = f.pauses;
         sent > 0
     }
 
@@ -861,7 +855,7 @@ impl Peer {
         }
         let mut dc = self.pc.data_channel(id).ok_or("the data channel is gone")?;
         dc.set_buffered_amount_low_threshold(BUFFER_LOW);
-        self.file = Some(FileSend { data, chunk, offset: 0, index: 0, paused: false, handed_over: false, pauses: 0 });
+        self.file = Some(FileSend { data, chunk, offset: 0, index: 0, paused: false, handed_over: false });
         self.poll(now);
         Ok(())
     }
@@ -931,9 +925,8 @@ impl Peer {
             }
             RTCPeerConnectionEvent::OnConnectionStateChangeEvent(s) => {
                 let state = s.to_string();
-                if state == "connected" && self.connected_at.is_none() {
-                    self.connected_at = Some(now);
-                    self.milestones.dtls_connected = Some(now);
+                if state == "connected" {
+                    self.milestones.dtls_connected.get_or_insert(now);
                 }
                 if state == "failed" && self.failed_at.is_none() {
                     self.failed_at = Some(now);
@@ -942,7 +935,6 @@ impl Peer {
             }
             RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnOpen(id)) => {
                 self.channel = Some(id);
-                self.channel_open_at.get_or_insert(now);
                 self.milestones.channel_open.get_or_insert(now);
                 self.events.push_back(PeerEvent::DataChannelOpen(CHANNEL_LABEL.into()));
                 if self.offerer && !self.hello_sent {

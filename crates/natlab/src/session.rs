@@ -454,7 +454,7 @@ impl Session {
     fn report(&mut self, events: Vec<SimEvent>, events_dropped: u64, timed_out: bool) -> RunReport {
         let s = &self.scenario;
         let peers = &mut self.peers;
-        let connected = peers.iter().all(|p| p.channel_open_at.is_some())
+        let connected = peers.iter().all(|p| p.milestones.channel_open.is_some())
             && peers[0].received.iter().any(|m| m.starts_with("echo: "));
         let outcome = if connected {
             peers
@@ -466,7 +466,7 @@ impl Session {
         } else {
             Outcome::Failed
         };
-        let connect_ms = match (self.offer_at, peers[0].channel_open_at, peers[1].channel_open_at) {
+        let connect_ms = match (self.offer_at, peers[0].milestones.channel_open, peers[1].milestones.channel_open) {
             (Some(o), Some(a), Some(b)) if connected => Some(ms(a.max(b).saturating_sub(o))),
             _ => None,
         };
@@ -563,8 +563,8 @@ fn peer_report(p: &mut Peer, spec: &NatSpec, net: &Internet, site: usize, events
         remote_candidates: remote,
         selected: p.selected_pair(),
         pairs: p.pair_rows(),
-        connected_ms: p.connected_at.map(ms),
-        channel_open_ms: p.channel_open_at.map(ms),
+        connected_ms: p.milestones.dtls_connected.map(ms),
+        channel_open_ms: p.milestones.channel_open.map(ms),
         received: p.received.clone(),
         problems,
         gathering_notes,

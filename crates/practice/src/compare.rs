@@ -214,6 +214,23 @@ pub struct CompareReport {
     pub notes: Vec<String>,
 }
 
+/// The row of `path` in a table's rows.
+pub fn path_row(rows: &[PathRow], path: PathKind) -> Option<&PathRow> {
+    rows.iter().find(|r| r.path == path)
+}
+
+impl CompareReport {
+    /// The row of `path` in the run with distances.
+    pub fn row(&self, path: PathKind) -> Option<&PathRow> {
+        path_row(&self.rows, path)
+    }
+
+    /// The echo round trips of `path` in the run with distances, if any came back.
+    pub fn rtt(&self, path: PathKind) -> Option<Rtt> {
+        self.row(path)?.rtt_ms
+    }
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

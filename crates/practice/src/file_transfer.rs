@@ -195,20 +195,26 @@ pub struct TransferReport {
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(data))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Sends the file once per mode and reports each.
 pub async fn run(req: &TransferRequest, recorder: &Recorder) -> Result<TransferReport, String> {
     req.validate()?;
+    // Hashed once: every mode's receiver is checked against it.
+    let sha256 = sha256_hex(&req.data);
     let mut rows = vec![];
     for (i, &mode) in req.modes.iter().enumerate() {
-        rows.push(send_once(req, mode, recorder, req.seed.wrapping_add(i as u64 * 1000)).await?);
+        rows.push(send_once(req, &sha256, mode, recorder, req.seed.wrapping_add(i as u64 * 1000)).await?);
     }
     let mut report = TransferReport {
         file: req.name.clone(),
         size: req.data.len() as u64,
-        sha256: sha256_hex(&req.data),
+        sha256,
         chunk: req.chunk as u32,
         latency_ms: req.latency.as_secs_f64() * 1000.0,
         loss_percent: req.loss * 100.0,
@@ -222,6 +228,7 @@ pub async fn run(req: &TransferRequest, recorder: &Recorder) -> Result<TransferR
 
 async fn send_once(
     req: &TransferRequest,
+    file_sha256: &str,
     mode: ChannelMode,
     recorder: &Recorder,
     seed: u64,
@@ -295,7 +302,7 @@ async fn send_once(
     for part in got.iter().flatten() {
         hasher.update(part);
     }
-    let received_sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let received_sha256 = hex(&hasher.finalize());
     let stopped_a = a.stop().await;
     let stopped_b = b.stop().await;
     signalling.shutdown().await;
@@ -309,7 +316,7 @@ async fn send_once(
         chunks_received: received,
         out_of_order,
         bytes_received: bytes,
-        sha256_matches: received_sha256 == sha256_hex(&req.data),
+        sha256_matches: received_sha256 == file_sha256,
         received_sha256,
         duration_ms: secs * 1000.0,
         throughput_mb_s: if secs > 0.0 { bytes as f64 / secs / 1e6 } else { 0.0 },

@@ -1,16 +1,13 @@
 //! What the measured table says, in sentences computed from its numbers (never written
 //! ahead of the run).
 
-use crate::compare::{CompareReport, PathKind, PathRow};
-
-fn p50(rows: &[PathRow], path: PathKind) -> Option<f64> {
-    rows.iter().find(|r| r.path == path)?.rtt_ms.map(|r| r.p50)
-}
+use crate::compare::{CompareReport, PathKind, PathRow, path_row};
 
 pub fn explain(report: &CompareReport) -> Vec<String> {
     let mut notes = vec![];
     let rows = &report.rows;
-    if let (Some(p2p), Some(ws)) = (p50(rows, PathKind::P2p), p50(rows, PathKind::Websocket)) {
+    let p50 = |p: PathKind| report.rtt(p).map(|r| r.p50);
+    if let (Some(p2p), Some(ws)) = (p50(PathKind::P2p), p50(PathKind::Websocket)) {
         notes.push(format!(
             "Peers {:.0} ms apart, the server {:.0} ms from each: a data-channel echo took {p2p:.1} ms (p50), \
              the WebSocket relay {ws:.1} ms ({:.1}× as long). A relayed echo crosses the server's distance four \
@@ -20,13 +17,13 @@ pub fn explain(report: &CompareReport) -> Vec<String> {
             ws / p2p.max(0.001)
         ));
     }
-    if let (Some(turn), Some(ws)) = (p50(rows, PathKind::Turn), p50(rows, PathKind::Websocket)) {
+    if let (Some(turn), Some(ws)) = (p50(PathKind::Turn), p50(PathKind::Websocket)) {
         notes.push(format!(
             "Through TURN the data channel took {turn:.1} ms: relayed WebRTC has the WebSocket relay's \
              topology ({ws:.1} ms), so it loses the direct path's advantage."
         ));
     }
-    let setup = |p: PathKind| rows.iter().find(|r| r.path == p).and_then(|r| r.setup_ms);
+    let setup = |p: PathKind| report.row(p).and_then(|r| r.setup_ms);
     if let (Some(ws), Some(p2p)) = (setup(PathKind::Websocket), setup(PathKind::P2p)) {
         notes.push(format!(
             "Setting up: the WebSocket was ready after {ws:.0} ms; the data channel after {p2p:.0} ms \
@@ -34,7 +31,7 @@ pub fn explain(report: &CompareReport) -> Vec<String> {
             p2p / ws.max(0.001)
         ));
     }
-    let bytes = |p: PathKind| rows.iter().find(|r| r.path == p).map(|r| r.server_bytes_per_message);
+    let bytes = |p: PathKind| report.row(p).map(|r| r.server_bytes_per_message);
     if let (Some(ws), Some(p2p), Some(turn)) = (bytes(PathKind::Websocket), bytes(PathKind::P2p), bytes(PathKind::Turn))
     {
         notes.push(format!(
@@ -77,7 +74,7 @@ fn phase(row: &PathRow, prefix: &str) -> Option<f64> {
 fn stack_waits(report: &CompareReport) -> Vec<String> {
     let mut notes = vec![];
     let rows = report.loopback.as_ref().map_or(&report.rows, |l| &l.rows);
-    let find = |p: PathKind| rows.iter().find(|r| r.path == p);
+    let find = |p: PathKind| path_row(rows, p);
     if let Some(row) = find(PathKind::P2p)
         && let (Some(nominated), Some(dtls)) = (phase(row, "pair nominated"), phase(row, "DTLS handshake done"))
         && dtls - nominated > 100.0

@@ -157,7 +157,7 @@ fn ms(v: f64) -> String {
 /// peer, through TURN and through a WebSocket relay, against the learner's budget.
 pub fn webrtc_verdict(r: &rtclab_practice::compare::CompareReport, budget_ms: f64) -> WizardVerdict {
     use rtclab_practice::compare::PathKind;
-    let one_way = |p: PathKind| r.rows.iter().find(|x| x.path == p).and_then(|x| x.rtt_ms).map(|t| t.p95 / 2.0);
+    let one_way = |p: PathKind| r.rtt(p).map(|t| t.p95 / 2.0);
     let (Some(p2p), Some(ws)) = (one_way(PathKind::P2p), one_way(PathKind::Websocket)) else {
         return WizardVerdict {
             outcome: "no_data".into(),

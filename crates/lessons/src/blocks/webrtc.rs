@@ -179,19 +179,16 @@ impl WebrtcBlock {
     }
 }
 
-fn p50(r: &CompareReport, path: PathKind) -> Option<f64> {
-    r.rows.iter().find(|x| x.path == path)?.rtt_ms.map(|x| x.p50)
-}
-
 /// The figure `metric` of a table run, if it measured it.
 pub fn table_metric(r: &CompareReport, metric: &str) -> Option<f64> {
-    let row = |p: PathKind| r.rows.iter().find(|x| x.path == p);
+    let row = |p: PathKind| r.row(p);
+    let p50 = |p: PathKind| r.rtt(p).map(|x| x.p50);
     Some(match metric {
-        "websocket_over_p2p" => p50(r, PathKind::Websocket)? / p50(r, PathKind::P2p)?,
-        "turn_over_websocket" => p50(r, PathKind::Turn)? / p50(r, PathKind::Websocket)?,
-        "p2p_rtt_ms" => p50(r, PathKind::P2p)?,
-        "websocket_rtt_ms" => p50(r, PathKind::Websocket)?,
-        "turn_rtt_ms" => p50(r, PathKind::Turn)?,
+        "websocket_over_p2p" => p50(PathKind::Websocket)? / p50(PathKind::P2p)?,
+        "turn_over_websocket" => p50(PathKind::Turn)? / p50(PathKind::Websocket)?,
+        "p2p_rtt_ms" => p50(PathKind::P2p)?,
+        "websocket_rtt_ms" => p50(PathKind::Websocket)?,
+        "turn_rtt_ms" => p50(PathKind::Turn)?,
         "p2p_setup_over_websocket_setup" => row(PathKind::P2p)?.setup_ms? / row(PathKind::Websocket)?.setup_ms?,
         "p2p_server_bytes_per_message" => row(PathKind::P2p)?.server_bytes_per_message,
         "websocket_server_bytes_per_message" => row(PathKind::Websocket)?.server_bytes_per_message,
