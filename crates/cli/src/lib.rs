@@ -6,11 +6,13 @@
 //! - [`progress`]: progress bars while a comparison runs.
 //! - [`nat`]: the NAT lab's matrix, one traced WebRTC run and NAT discovery as text.
 //! - [`practice`]: the measured WebSockets-vs-WebRTC table as text.
+//! - [`call`]: a media call's per-participant table and the N-versus-bandwidth sweep as text.
 //! - [`bench`]: the tap-overhead and recorder-throughput benchmarks.
 //!
 //! One-line event descriptions come from `rtclab_trace::describe`, the same ones the app shows.
 
 pub mod bench;
+pub mod call;
 pub mod connect;
 pub mod lanes;
 pub mod nat;

@@ -11,6 +11,7 @@
 //! - `discover` — RFC 5780 NAT behaviour discovery against the lab's STUN server.
 //! - `stun_server` — Binding with XOR-MAPPED-ADDRESS, OTHER-ADDRESS, CHANGE-REQUEST.
 //! - `turn_server` — Allocate, Refresh, CreatePermission, ChannelBind, indications, ChannelData.
+//! - `media` — codecs, interceptors and tracks of a peer that sends audio and video.
 //! - `peer` — one real `RTCPeerConnection` with its gathering (host, STUN, TURN), trickle and data channel.
 //! - `signal` — the signalling messages (JSON) between the peers.
 //! - `sdp_edit` — the edits a learner makes to a description before it is sent.
@@ -27,6 +28,7 @@ pub mod candidate;
 pub mod classify;
 pub mod discover;
 pub mod matrix;
+pub mod media;
 pub mod nat;
 pub mod net;
 pub mod paced;

@@ -24,6 +24,48 @@ pub struct Site {
     pub name: String,
     pub host_ip: Ipv4Addr,
     pub nat: Option<Nat>,
+    /// The capacity and loss of the site's own line to the internet.
+    pub access: AccessLink,
+    uplink: Shaper,
+    downlink: Shaper,
+}
+
+/// A site's line to the internet, as a home connection has: a capacity each way (a
+/// bottleneck with a drop-tail queue) and a loss of its own. `None` is unlimited.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct AccessLink {
+    pub uplink_kbps: Option<u32>,
+    pub downlink_kbps: Option<u32>,
+    /// Probability in [0, 1) that a datagram is lost on this line (each direction).
+    pub loss: f64,
+}
+
+/// How long a bottleneck's queue may hold datagrams before it drops new ones (a home
+/// router's buffer).
+pub const QUEUE_LIMIT: Duration = Duration::from_millis(250);
+/// IPv4 + UDP headers: what a datagram costs a line beyond its payload.
+pub const IP_UDP_OVERHEAD: usize = 28;
+
+/// A rate-limited line: datagrams leave one after another at its rate.
+#[derive(Debug, Default, Clone, Copy)]
+struct Shaper {
+    free_at: Duration,
+}
+
+impl Shaper {
+    /// When a datagram of `bytes` handed over at `now` has left the line, or the queue delay
+    /// it would have met when the queue is full.
+    fn admit(&mut self, now: Duration, bytes: usize, kbps: Option<u32>) -> Result<Duration, Duration> {
+        let Some(kbps) = kbps else { return Ok(now) };
+        let start = self.free_at.max(now);
+        let waited = start - now;
+        if waited > QUEUE_LIMIT {
+            return Err(waited);
+        }
+        let bits = ((bytes + IP_UDP_OVERHEAD) * 8) as f64;
+        self.free_at = start + Duration::from_secs_f64(bits / (f64::from(kbps.max(1)) * 1000.0));
+        Ok(self.free_at)
+    }
 }
 
 /// Impairment of the internet crossing (each direction, each datagram).
@@ -146,6 +188,9 @@ pub struct Internet {
     in_flight: BinaryHeap<Reverse<Flight>>,
     deliveries: VecDeque<Delivery>,
     trace: Vec<NetEvent>,
+    /// Record every datagram's way (sent, translated, delivered); drops and losses are always
+    /// recorded. A call sends thousands of packets a second: its driver turns this off.
+    pub trace_datagrams: bool,
     seq: u64,
     datagrams: u64,
 }
@@ -165,6 +210,7 @@ impl Internet {
             in_flight: BinaryHeap::new(),
             deliveries: VecDeque::new(),
             trace: Vec::new(),
+            trace_datagrams: true,
             seq: 0,
             datagrams: 0,
         }
@@ -174,8 +220,20 @@ impl Internet {
     /// with no NAT the host's address must be public). Returns the site's index.
     pub fn add_site(&mut self, name: &str, spec: NatSpec, host_ip: Ipv4Addr, outside_ip: Ipv4Addr, seed: u64) -> usize {
         let nat = spec.behaviour().map(|b| Nat::new(*b, outside_ip, seed));
-        self.sites.push(Site { name: name.to_string(), host_ip, nat });
+        self.sites.push(Site {
+            name: name.to_string(),
+            host_ip,
+            nat,
+            access: AccessLink::default(),
+            uplink: Shaper::default(),
+            downlink: Shaper::default(),
+        });
         self.sites.len() - 1
+    }
+
+    /// Sets a site's line to the internet.
+    pub fn set_access(&mut self, site: usize, access: AccessLink) {
+        self.sites[site].access = access;
     }
 
     pub fn trace(&self) -> &[NetEvent] {
@@ -187,6 +245,13 @@ impl Internet {
     }
 
     fn note(&mut self, at: Duration, datagram: u64, kind: NetEventKind) {
+        let routine = matches!(
+            kind,
+            NetEventKind::Sent { .. } | NetEventKind::Translated { .. } | NetEventKind::Delivered { .. }
+        );
+        if routine && !self.trace_datagrams {
+            return;
+        }
         self.trace.push(NetEvent { at, datagram, kind });
     }
 
@@ -202,17 +267,55 @@ impl Internet {
     pub fn send(&mut self, now: Duration, from: SocketAddr, to: SocketAddr, bytes: Vec<u8>) {
         self.datagrams += 1;
         let id = self.datagrams;
-        let what = classify::describe(&bytes);
-        self.note(now, id, NetEventKind::Sent { from, to, bytes: bytes.len(), what });
-        match self.site_of_host(from.ip()) {
+        if self.trace_datagrams {
+            let what = classify::describe(&bytes);
+            self.note(now, id, NetEventKind::Sent { from, to, bytes: bytes.len(), what });
+        }
+        let site = self.site_of_host(from.ip());
+        if let Some(site) = site
+            && to.ip() == from.ip()
+        {
+            return self.schedule(now, Leg::Host(site), id, from, to, bytes);
+        }
+        let now = match site {
+            Some(site) => match self.through_access(now, id, site, true, bytes.len()) {
+                Some(left) => left,
+                None => return,
+            },
+            None => now,
+        };
+        match site {
             Some(site) if self.sites[site].nat.is_some() => {
-                if to.ip() == from.ip() {
-                    self.schedule(now, Leg::Host(site), id, from, to, bytes);
-                } else {
-                    self.schedule(now + LAN_LATENCY, Leg::Nat(site), id, from, to, bytes);
-                }
+                self.schedule(now + LAN_LATENCY, Leg::Nat(site), id, from, to, bytes)
             }
             _ => self.cross_internet(now, id, from, to, bytes),
+        }
+    }
+
+    /// A datagram crosses a site's line (up or down): lost, dropped by a full queue, or the
+    /// moment it has left the line.
+    fn through_access(&mut self, now: Duration, id: u64, site: usize, up: bool, bytes: usize) -> Option<Duration> {
+        let s = &mut self.sites[site];
+        let access = s.access;
+        let line = format!("{} {}", if up { "uplink of" } else { "downlink of" }, s.name);
+        if access.loss > 0.0 && self.rng.random::<f64>() < access.loss {
+            self.note(now, id, NetEventKind::Lost { link: line });
+            return None;
+        }
+        let (shaper, kbps) =
+            if up { (&mut s.uplink, access.uplink_kbps) } else { (&mut s.downlink, access.downlink_kbps) };
+        match shaper.admit(now, bytes, kbps) {
+            Ok(left) => Some(left),
+            Err(waited) => {
+                let reason = format!(
+                    "queue full: {} kbit/s line already {:.0} ms behind (limit {} ms)",
+                    kbps.unwrap_or(0),
+                    waited.as_secs_f64() * 1000.0,
+                    QUEUE_LIMIT.as_millis()
+                );
+                self.note(now, id, NetEventKind::Dropped { at: line, reason, rule: None });
+                None
+            }
         }
     }
 
@@ -248,8 +351,10 @@ impl Internet {
                 Leg::Nat(site) => self.at_nat_from_inside(site, f),
                 Leg::Public => self.at_public(f),
                 Leg::Host(_) => {
-                    let what = classify::describe(&f.bytes);
-                    self.note(f.at, f.datagram, NetEventKind::Delivered { to: f.dst, from: f.src, what });
+                    if self.trace_datagrams {
+                        let what = classify::describe(&f.bytes);
+                        self.note(f.at, f.datagram, NetEventKind::Delivered { to: f.dst, from: f.src, what });
+                    }
                     self.deliveries.push_back(Delivery { at: f.at, to: f.dst, from: f.src, bytes: f.bytes });
                 }
             }
@@ -325,6 +430,7 @@ impl Internet {
             let nat = self.sites[site].nat.as_ref().expect("outside address of a NAT");
             match nat.inbound(f.src, f.dst.port()) {
                 Ok(inside) => {
+                    let Some(at) = self.through_access(f.at, f.datagram, site, false, f.bytes.len()) else { return };
                     self.note(
                         f.at,
                         f.datagram,
@@ -337,7 +443,7 @@ impl Internet {
                             outbound: false,
                         },
                     );
-                    self.schedule(f.at + LAN_LATENCY, Leg::Host(site), f.datagram, f.src, inside, f.bytes);
+                    self.schedule(at + LAN_LATENCY, Leg::Host(site), f.datagram, f.src, inside, f.bytes);
                 }
                 Err(rule) => {
                     self.note(
@@ -352,7 +458,8 @@ impl Internet {
         if let Some(site) = self.site_of_host(f.dst.ip())
             && self.sites[site].nat.is_none()
         {
-            return self.schedule(f.at, Leg::Host(site), f.datagram, f.src, f.dst, f.bytes);
+            let Some(at) = self.through_access(f.at, f.datagram, site, false, f.bytes.len()) else { return };
+            return self.schedule(at, Leg::Host(site), f.datagram, f.src, f.dst, f.bytes);
         }
         if let Some(stun) = self.stun
             && stun.serves(f.dst)

@@ -58,6 +58,8 @@ pub struct PeerConfig {
     pub relay_only: bool,
     /// An edit to this peer's description before it is sent (applied after it was set locally).
     pub sdp_edit: Option<crate::sdp_edit::SdpEdit>,
+    /// Audio and video tracks (a call); `None` for a data-channel-only peer.
+    pub media: Option<crate::media::MediaPlan>,
 }
 
 impl PeerConfig {
@@ -73,6 +75,7 @@ impl PeerConfig {
             trickle: true,
             relay_only: false,
             sdp_edit: None,
+            media: None,
         }
     }
 }
@@ -243,6 +246,20 @@ pub struct Peer {
     pub milestones: Milestones,
     known_remote: Vec<(SocketAddr, CandidateType)>,
     pairs: crate::stats::PairTracker,
+    media: Option<crate::media::MediaPlan>,
+    /// This side's sending tracks by track id (ready once the track is added).
+    senders: Vec<(String, rtc::rtp_transceiver::RTCRtpSenderId)>,
+    /// Remote tracks by id, once their first packet arrived.
+    receivers: Vec<(String, rtc::rtp_transceiver::RTCRtpReceiverId, u32)>,
+    /// RTP and RTCP that arrived, for the caller to take.
+    pub media_in: VecDeque<MediaIn>,
+}
+
+/// Media that reached a peer (after SRTP and the interceptors).
+#[derive(Debug)]
+pub enum MediaIn {
+    Rtp { track: String, packet: rtc::rtp::packet::Packet },
+    Rtcp { track: String, packets: Vec<Box<dyn rtc::rtcp::Packet>> },
 }
 
 impl std::fmt::Debug for Peer {
@@ -266,9 +283,14 @@ impl Peer {
                 Some(Duration::from_secs(2)),
             )
             .build();
-        let pc = RTCPeerConnectionBuilder::new()
+        let mut builder = RTCPeerConnectionBuilder::new()
             .with_configuration(RTCConfigurationBuilder::new().build())
-            .with_setting_engine(engine)
+            .with_setting_engine(engine);
+        if let Some(plan) = &cfg.media {
+            let (media_engine, registry) = plan.engine()?;
+            builder = builder.with_media_engine(media_engine).with_interceptor_registry(registry);
+        }
+        let pc = builder
             .build(epoch)
             .map_err(|e| format!("peer {}: could not create the peer connection: {e}", cfg.name))?;
         let relay = match &cfg.turn {
@@ -336,6 +358,10 @@ impl Peer {
             milestones: Milestones::default(),
             known_remote: vec![],
             pairs: crate::stats::PairTracker::default(),
+            media: cfg.media,
+            senders: vec![],
+            receivers: vec![],
+            media_in: VecDeque::new(),
         })
     }
 
@@ -371,6 +397,7 @@ impl Peer {
                 ..Default::default()
             };
             self.pc.create_data_channel(CHANNEL_LABEL, Some(init)).map_err(|e| e.to_string())?;
+            self.add_offered_media()?;
             if self.trickle {
                 self.send_offer(now)?;
             }
@@ -495,6 +522,7 @@ impl Peer {
         self.pc.set_remote_description(self.at(now), offer).map_err(|e| format!("the offer was refused: {e}"))?;
         self.milestones.remote_description = Some(now);
         self.add_early_remote();
+        self.add_answered_media()?;
         if self.trickle || self.gathering_done {
             self.send_answer(now);
         }
@@ -771,6 +799,17 @@ impl Peer {
             }
             while let Some(TaggedRTCMessage { message, .. }) = self.pc.poll_read() {
                 progressed = true;
+                let message = match message {
+                    RTCMessage::RtpPacket(track, packet) => {
+                        self.media_in.push_back(MediaIn::Rtp { track, packet });
+                        continue;
+                    }
+                    RTCMessage::RtcpPacket(track, packets) => {
+                        self.media_in.push_back(MediaIn::Rtcp { track, packets });
+                        continue;
+                    }
+                    m => m,
+                };
                 if let RTCMessage::DataChannelMessage(_, m) = &message
                     && !m.is_string
                 {
@@ -948,8 +987,92 @@ impl Peer {
             // Waking up is enough: `pump_file` reads the buffered amount and resumes.
             RTCPeerConnectionEvent::OnDataChannel(RTCDataChannelEvent::OnBufferedAmountLow(_)) => {}
             RTCPeerConnectionEvent::OnIceCandidateEvent(_) => {}
+            RTCPeerConnectionEvent::OnTrack(rtc::peer_connection::event::RTCTrackEvent::OnOpen(init)) => {
+                self.receivers.push((init.track_id, init.receiver_id, init.ssrc));
+            }
             _ => {}
         }
+    }
+
+    /// The offerer's media: the receive-only slots first (the answerer's own tracks attach to
+    /// them), then its tracks, send-only when it also has slots (an SFU), else send-receive.
+    fn add_offered_media(&mut self) -> Result<(), String> {
+        let Some(plan) = self.media.clone() else { return Ok(()) };
+        use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+        for kind in &plan.receive_slots {
+            let kind = match kind {
+                crate::media::MediaKind::Audio => rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Audio,
+                crate::media::MediaKind::Video => rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Video,
+            };
+            let init = RTCRtpTransceiverInit {
+                direction: RTCRtpTransceiverDirection::Recvonly,
+                streams: vec![],
+                send_encodings: vec![],
+            };
+            self.pc.add_transceiver_from_kind(kind, Some(init)).map_err(|e| format!("media slot: {e}"))?;
+        }
+        for t in &plan.send {
+            let track = t.track(&plan.stream);
+            let id = if plan.receive_slots.is_empty() {
+                self.pc.add_track(track)
+            } else {
+                let init = RTCRtpTransceiverInit {
+                    direction: RTCRtpTransceiverDirection::Sendonly,
+                    streams: vec![],
+                    send_encodings: vec![],
+                };
+                self.pc.add_transceiver_from_track(track, Some(init)).map(rtc::rtp_transceiver::RTCRtpSenderId::from)
+            }
+            .map_err(|e| format!("track {}: {e}", t.id))?;
+            self.senders.push((t.id.clone(), id));
+        }
+        Ok(())
+    }
+
+    /// The answerer's tracks, added after the offer so they attach to its m-lines.
+    fn add_answered_media(&mut self) -> Result<(), String> {
+        let Some(plan) = self.media.clone() else { return Ok(()) };
+        for t in &plan.send {
+            let id = self.pc.add_track(t.track(&plan.stream)).map_err(|e| format!("track {}: {e}", t.id))?;
+            self.senders.push((t.id.clone(), id));
+        }
+        Ok(())
+    }
+
+    /// Sends an RTP packet on this side's track `track` (its SSRC must be the track's).
+    pub fn write_rtp(&mut self, now: Duration, track: &str, packet: rtc::rtp::packet::Packet) -> Result<(), String> {
+        let id = self.senders.iter().find(|(t, _)| t == track).map(|(_, id)| *id).ok_or("no such track")?;
+        let at = self.at(now);
+        let mut sender = self.pc.rtp_sender(id).ok_or("the track does not send")?;
+        sender.write_rtp(at, packet).map_err(|e| e.to_string())?;
+        self.poll(now);
+        Ok(())
+    }
+
+    /// Sends RTCP feedback (a PLI, say) about the remote track `track`.
+    pub fn write_feedback(
+        &mut self,
+        now: Duration,
+        track: &str,
+        packets: Vec<Box<dyn rtc::rtcp::Packet>>,
+    ) -> Result<(), String> {
+        let id = self.receivers.iter().find(|(t, _, _)| t == track).map(|(_, id, _)| *id).ok_or("no such track")?;
+        let at = self.at(now);
+        let mut receiver = self.pc.rtp_receiver(id).ok_or("the track does not receive")?;
+        receiver.write_rtcp(at, packets).map_err(|e| e.to_string())?;
+        self.poll(now);
+        Ok(())
+    }
+
+    /// The connection's statistics (W3C `getStats()`), as `rtc` keeps them.
+    pub fn stats(&mut self, now: Duration) -> rtc::statistics::report::RTCStatsReport {
+        let at = self.at(now);
+        self.pc.get_stats(at, rtc::statistics::StatsSelector::None)
+    }
+
+    /// The SSRC a remote track arrives with (known after its first packet).
+    pub fn remote_ssrc(&self, track: &str) -> Option<u32> {
+        self.receivers.iter().find(|(t, _, _)| t == track).map(|(_, _, s)| *s)
     }
 
     /// Sends `text` on the open data channel (the answerer echoes it back, prefixed `echo: `).

@@ -322,6 +322,7 @@ impl Session {
                     offerer,
                     trickle: s.trickle,
                     relay_only: false,
+                    media: None,
                     sdp_edit: s.sdp_edit.filter(|e| (e.target() == crate::sdp_edit::Target::Offer) == offerer),
                 },
                 epoch,

@@ -1,0 +1,81 @@
+//! What a call's numbers say, in sentences computed from them (nothing here is stated that
+//! the run did not measure).
+
+use crate::config::{CallConfig, Topology};
+use crate::report::CallReport;
+
+pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
+    let mut out = vec![];
+    let n = cfg.participants;
+    let s = r.stream_kbps;
+    if r.failed_connections > 0 {
+        out.push(format!(
+            "{} of {} connections never came up (the NATs left no path{}).",
+            r.failed_connections,
+            r.paths.len(),
+            if cfg.turn { "" } else { "; offer a TURN server" }
+        ));
+    }
+    if s > 0.0 && r.participants.len() == n {
+        let mean_up = r.participants.iter().map(|p| p.uplink_kbps).sum::<f64>() / n as f64;
+        let mean_down = r.participants.iter().map(|p| p.downlink_kbps).sum::<f64>() / n as f64;
+        match cfg.topology {
+            Topology::Mesh => out.push(format!(
+                "Mesh: every participant sent its audio+video {} times. Mean uplink {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s measured); theory says N−1 = {}.",
+                n - 1,
+                mean_up,
+                mean_up / s,
+                s,
+                n - 1
+            )),
+            Topology::Sfu => out.push(format!(
+                "SFU: every participant sent once. Mean uplink {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 copies to each.",
+                mean_up,
+                mean_up / s,
+                s,
+                r.sfu.as_ref().map_or(0.0, |x| x.uplink_kbps)
+            )),
+        }
+        out.push(format!(
+            "Mean downlink {:.0} kbit/s = {:.2} × one stream: N−1 = {} streams arrive in both topologies.",
+            mean_down,
+            mean_down / s,
+            n - 1
+        ));
+    }
+    for p in &r.participants {
+        if p.uplink_drops > 0 {
+            out.push(format!(
+                "{}'s uplink ({} kbit/s) dropped {} datagrams: it was asked to send {:.0} kbit/s.",
+                p.id,
+                p.uplink_cap_kbps.map_or("unlimited".to_string(), |k| k.to_string()),
+                p.uplink_drops,
+                p.uplink_kbps
+            ));
+        }
+    }
+    if let Some(sfu) = &r.sfu {
+        if sfu.forwarded_unchanged {
+            out.push(format!(
+                "The SFU forwarded {} payload bytes in as {} out, byte for byte: nothing was decoded or re-encoded; only SSRCs and sequence numbers were rewritten.",
+                sfu.payload_in, sfu.payload_out
+            ));
+        }
+        if sfu.plis_forwarded + sfu.plis_throttled > 0 {
+            out.push(format!(
+                "Keyframe requests: {} forwarded to senders, {} absorbed by the SFU (one per sender per 500 ms).",
+                sfu.plis_forwarded, sfu.plis_throttled
+            ));
+        }
+    }
+    out.push(format!(
+        "{:.2} % of the expected video packets arrived{}.",
+        r.totals.video_delivered * 100.0,
+        if cfg.nack { " (NACK on: lost packets are asked for again)" } else { " (NACK off: a lost packet stays lost)" }
+    ));
+    out.push(
+        "The synthetic sources keep their bitrate whatever the network does (no bandwidth estimation, no simulcast): a real client would lower its quality, but a mesh still divides its uplink by N−1."
+            .into(),
+    );
+    out
+}

@@ -1,0 +1,66 @@
+//! N against bandwidth: the same call for every N in a range, as a mesh and through the SFU,
+//! with the theory's lines (N−1 streams up in a mesh, one through an SFU, N−1 down in both)
+//! drawn from the stream rate the runs measured.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::config::{CallConfig, Topology};
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SweepPoint {
+    pub n: usize,
+    pub topology: Topology,
+    /// Mean per-participant uplink and downlink, and the sum of every participant's uplink.
+    pub uplink_kbps: f64,
+    pub downlink_kbps: f64,
+    pub total_uplink_kbps: f64,
+    pub max_uplink_kbps: f64,
+    /// Theory from the measured single stream: (N−1)× (mesh) or 1× (SFU) up, (N−1)× down.
+    pub theory_uplink_kbps: f64,
+    pub theory_downlink_kbps: f64,
+    pub video_delivered: f64,
+    pub cpu_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Sweep {
+    pub points: Vec<SweepPoint>,
+    pub stream_kbps: f64,
+}
+
+/// Runs `base` for each N in `ns` and both topologies; `progress` hears each finished run.
+pub fn sweep(base: &CallConfig, ns: &[usize], mut progress: impl FnMut(usize, usize)) -> Result<Sweep, String> {
+    let total = ns.len() * 2;
+    let mut points = vec![];
+    let mut streams = vec![];
+    for (k, &n) in ns.iter().enumerate() {
+        for (j, topology) in [Topology::Mesh, Topology::Sfu].into_iter().enumerate() {
+            let cfg = CallConfig { participants: n, topology, ..base.clone() };
+            let r = crate::run(&cfg)?;
+            let count = r.participants.len() as f64;
+            let s = r.stream_kbps;
+            if s > 0.0 {
+                streams.push(s);
+            }
+            points.push(SweepPoint {
+                n,
+                topology,
+                uplink_kbps: r.participants.iter().map(|p| p.uplink_kbps).sum::<f64>() / count,
+                downlink_kbps: r.participants.iter().map(|p| p.downlink_kbps).sum::<f64>() / count,
+                total_uplink_kbps: r.totals.uplink_kbps,
+                max_uplink_kbps: r.participants.iter().map(|p| p.uplink_kbps).fold(0.0, f64::max),
+                theory_uplink_kbps: s * if topology == Topology::Mesh { (n - 1) as f64 } else { 1.0 },
+                theory_downlink_kbps: s * (n - 1) as f64,
+                video_delivered: r.totals.video_delivered,
+                cpu_ms: r.totals.cpu_ms,
+            });
+            progress(k * 2 + j + 1, total);
+        }
+    }
+    streams.sort_by(f64::total_cmp);
+    let stream_kbps = streams.get(streams.len() / 2).copied().unwrap_or(0.0);
+    Ok(Sweep { points, stream_kbps })
+}
