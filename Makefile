@@ -48,6 +48,7 @@ test-browser:
 	cd ui && node e2e/natlab.e2e.mjs
 	cd ui && node e2e/cluster.e2e.mjs
 	cd ui && node e2e/practice.e2e.mjs
+	cd ui && node e2e/calls.e2e.mjs
 
 # The real desktop window under Xvfb, driven through WebKitWebDriver.
 test-desktop:

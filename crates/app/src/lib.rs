@@ -12,6 +12,7 @@
 //!   live runs, paced, signalling through the lab's WebSocket relay and the tap.
 //! - [`cluster`]: the scaling lab's cluster runs (the lab itself is `rtclab-cluster`).
 //! - [`practice`]: the measured WebSockets-vs-WebRTC table (the lab itself is `rtclab-practice`).
+//! - [`call`]: media calls, mesh vs SFU, and N against bandwidth (the lab itself is `rtclab-call`).
 //! - [`compare`]: runs techniques one after another under one workload; plain-language findings.
 //! - [`api`]: the types that cross to the UI (TypeScript generated with ts-rs).
 //! - [`error`]: `LabError`, `{kind, message}` for the UI.
@@ -19,6 +20,7 @@
 //! - [`plots`]: the engine's SVG charts (for the CLI and for export).
 
 pub mod api;
+pub mod call;
 pub mod cluster;
 pub mod compare;
 pub mod course;
@@ -174,6 +176,15 @@ impl ops::Api for App {
     }
     fn start_webrtc_vs_ws(&self, r: rtclab_practice::compare::TableRequest) -> Result<api::RunStatus, LabError> {
         practice::start(&self.lab, &r)
+    }
+    fn call_defaults(&self, _: ()) -> Result<rtclab_call::request::CallRequest, LabError> {
+        Ok(rtclab_call::request::CallRequest::default())
+    }
+    fn run_call(&self, r: rtclab_call::request::CallRequest) -> Result<rtclab_call::CallReport, LabError> {
+        call::run_call(&r)
+    }
+    fn call_sweep(&self, r: rtclab_call::request::CallRequest) -> Result<rtclab_call::sweep::Sweep, LabError> {
+        call::call_sweep(&r)
     }
     fn nat_discover(
         &self,

@@ -32,6 +32,9 @@ use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::trickle::TrickleComparison;
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
+use rtclab_call::CallReport;
+use rtclab_call::request::CallRequest;
+use rtclab_call::sweep::Sweep;
 use rtclab_practice::compare::TableRequest;
 use rtclab_practice::file_transfer::SendFileRequest;
 
@@ -183,6 +186,12 @@ operations! {
     start_browser_peer(()) -> RunStatus;
     /// The defaults of a file transfer.
     send_file_defaults(()) -> SendFileRequest;
+    /// The defaults of a media call.
+    call_defaults(()) -> CallRequest;
+    /// One media call in virtual time on the simulated internet (mesh or SFU): each participant's uplink, downlink, packets, loss and processor time, the streams' RTCP figures, the RTP/RTCP timeline.
+    run_call(CallRequest) -> CallReport;
+    /// The same call for N = 2…8 as a mesh and through the SFU (3 s of call time each): N against bandwidth, with the theory from the measured stream.
+    call_sweep(CallRequest) -> Sweep;
     /// Sends a generated file peer to peer over a data channel, once per delivery mode, on the link given; the report (SHA-256 check, throughput, flow control) arrives on the status (`send_file`).
     start_send_file(SendFileRequest) -> RunStatus;
 }

@@ -124,6 +124,8 @@ pub struct Call {
     buckets: Vec<Vec<Line>>,
     /// RTP bytes on the wire per leg during media (for one stream's measured rate).
     rtp_bytes: Vec<u64>,
+    /// RTP datagrams on the wire per party (retransmissions included).
+    rtp_datagrams: Vec<u64>,
     events: Vec<CallEvent>,
     events_left_out: usize,
     epoch: Instant,
@@ -204,6 +206,7 @@ impl Call {
             lines_at_media: vec![],
             buckets: vec![],
             rtp_bytes: vec![],
+            rtp_datagrams: vec![0; n + 1],
             events: vec![],
             events_left_out: 0,
             epoch,
@@ -449,6 +452,9 @@ impl Call {
             while let Some((from, to, bytes)) = self.legs[i].peer.outbox.pop_front() {
                 let wire = (bytes.len() + IP_UDP_OVERHEAD) as u64;
                 self.lines[party].up_bytes += wire;
+                if is_rtp(&bytes) {
+                    self.rtp_datagrams[party] += 1;
+                }
                 if self.media_from.is_some() {
                     self.bucket(party).up_bytes += wire;
                     if is_rtp(&bytes) {
@@ -879,6 +885,7 @@ impl Call {
                     packets_lost: received.iter().map(|r| r.lost()).sum(),
                     packets_received: received.iter().map(|r| r.received()).sum(),
                     cpu_ms: l.cpu.as_secs_f64() * 1000.0,
+                    retransmissions: self.rtp_datagrams[i].saturating_sub(self.people[i].packets_sent),
                     uplink_drops: l.up_drops,
                     connections: self.legs.iter().filter(|x| x.owner == Party::P(i)).count(),
                     uplink_cap_kbps: self.cfg.uplink_of(i),

@@ -10,6 +10,7 @@
 //! - `receive` — a receiver's view of one stream: loss, repairs, when to ask for a keyframe.
 //! - `sfu` — the SFU's forwarding rules: per-receiver rewriting, keyframe requests throttled.
 //! - `call` — one call driven in virtual time, and its report.
+//! - `request` — a call as the screens ask for it, checked.
 //! - `report` — what a call measured, as the CLI prints it and the screens draw it.
 //! - `notes` — sentences computed from a report.
 //! - `sweep` — the same call for N = 2…8, mesh and SFU: N against bandwidth.
@@ -19,6 +20,7 @@ pub mod config;
 pub mod notes;
 pub mod receive;
 pub mod report;
+pub mod request;
 pub mod sfu;
 pub mod source;
 pub mod sweep;

@@ -16,12 +16,17 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
             if cfg.turn { "" } else { "; offer a TURN server" }
         ));
     }
-    if s > 0.0 && r.participants.len() == n {
-        let mean_up = r.participants.iter().map(|p| p.uplink_kbps).sum::<f64>() / n as f64;
-        let mean_down = r.participants.iter().map(|p| p.downlink_kbps).sum::<f64>() / n as f64;
+    // Lines that overflowed are told apart: their figures are retransmission storms, not the
+    // topology's shape.
+    let steady: Vec<_> = r.participants.iter().filter(|p| p.uplink_drops == 0).collect();
+    if s > 0.0 && !steady.is_empty() {
+        let count = steady.len() as f64;
+        let mean_up = steady.iter().map(|p| p.uplink_kbps).sum::<f64>() / count;
+        let mean_down = steady.iter().map(|p| p.downlink_kbps).sum::<f64>() / count;
+        let whose = if steady.len() == n { "every participant".to_string() } else { format!("the {} whose lines kept up", steady.len()) };
         match cfg.topology {
             Topology::Mesh => out.push(format!(
-                "Mesh: every participant sent its audio+video {} times. Mean uplink {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s measured); theory says N−1 = {}.",
+                "Mesh: every participant sent its audio+video {} times. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s measured); theory says N−1 = {}.",
                 n - 1,
                 mean_up,
                 mean_up / s,
@@ -29,7 +34,7 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
                 n - 1
             )),
             Topology::Sfu => out.push(format!(
-                "SFU: every participant sent once. Mean uplink {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 copies to each.",
+                "SFU: every participant sent once. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 copies to each.",
                 mean_up,
                 mean_up / s,
                 s,
@@ -37,7 +42,7 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
             )),
         }
         out.push(format!(
-            "Mean downlink {:.0} kbit/s = {:.2} × one stream: N−1 = {} streams arrive in both topologies.",
+            "Mean downlink of {whose}: {:.0} kbit/s = {:.2} × one stream: N−1 = {} streams arrive in both topologies.",
             mean_down,
             mean_down / s,
             n - 1
@@ -45,11 +50,18 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
     }
     for p in &r.participants {
         if p.uplink_drops > 0 {
+            let wanted = match cfg.topology {
+                Topology::Mesh => (n - 1) as f64 * s,
+                Topology::Sfu => s,
+            };
             out.push(format!(
-                "{}'s uplink ({} kbit/s) dropped {} datagrams: it was asked to send {:.0} kbit/s.",
+                "{}'s uplink ({} kbit/s) dropped {} datagrams: its {} needed about {:.0} kbit/s, and every drop was asked for again ({} retransmissions), so it tried to send {:.0} kbit/s. (This stack answers every NACK; browsers also cap their retransmission rate and lower their bitrate.)",
                 p.id,
                 p.uplink_cap_kbps.map_or("unlimited".to_string(), |k| k.to_string()),
                 p.uplink_drops,
+                if cfg.topology == Topology::Mesh { format!("{} copies", n - 1) } else { "one stream".into() },
+                wanted,
+                p.retransmissions,
                 p.uplink_kbps
             ));
         }

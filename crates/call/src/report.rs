@@ -52,6 +52,10 @@ pub struct ParticipantReport {
     /// Time this machine spent on the participant's peer connections (SRTP, interceptors,
     /// ICE, DTLS), ms.
     pub cpu_ms: f64,
+    /// RTP packets its connections sent again on a receiver's NACK (RTP on the wire minus
+    /// what the application wrote).
+    #[ts(type = "number")]
+    pub retransmissions: u64,
     /// Datagrams its own uplink's queue dropped.
     #[ts(type = "number")]
     pub uplink_drops: u64,

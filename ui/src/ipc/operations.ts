@@ -2,6 +2,8 @@
 // One method per operation of the control API; a door supplies `call`.
 
 import type { BlockRef } from '../bindings/BlockRef';
+import type { CallReport } from '../bindings/CallReport';
+import type { CallRequest } from '../bindings/CallRequest';
 import type { Catalog } from '../bindings/Catalog';
 import type { ChallengeResultDto } from '../bindings/ChallengeResultDto';
 import type { ChallengeStart } from '../bindings/ChallengeStart';
@@ -36,6 +38,7 @@ import type { RunStatus } from '../bindings/RunStatus';
 import type { SendFileRequest } from '../bindings/SendFileRequest';
 import type { SessionCheckRequest } from '../bindings/SessionCheckRequest';
 import type { StartRun } from '../bindings/StartRun';
+import type { Sweep } from '../bindings/Sweep';
 import type { TraceSince } from '../bindings/TraceSince';
 import type { TrickleComparison } from '../bindings/TrickleComparison';
 import type { WebrtcBlockResult } from '../bindings/WebrtcBlockResult';
@@ -83,6 +86,9 @@ export interface Operations {
   start_webrtc_vs_ws: { request: WebrtcVsWsRequest; response: RunStatus };
   start_browser_peer: { request: null; response: RunStatus };
   send_file_defaults: { request: null; response: SendFileRequest };
+  call_defaults: { request: null; response: CallRequest };
+  run_call: { request: CallRequest; response: CallReport };
+  call_sweep: { request: CallRequest; response: Sweep };
   start_send_file: { request: SendFileRequest; response: RunStatus };
 }
 
@@ -125,6 +131,9 @@ export const OPERATION_NAMES: readonly OperationName[] = [
   'start_webrtc_vs_ws',
   'start_browser_peer',
   'send_file_defaults',
+  'call_defaults',
+  'run_call',
+  'call_sweep',
   'start_send_file',
 ];
 
@@ -205,6 +214,12 @@ export interface OperationMethods {
   startBrowserPeer(): Promise<RunStatus>;
   /** The defaults of a file transfer. */
   sendFileDefaults(): Promise<SendFileRequest>;
+  /** The defaults of a media call. */
+  callDefaults(): Promise<CallRequest>;
+  /** One media call in virtual time on the simulated internet (mesh or SFU): each participant's uplink, downlink, packets, loss and processor time, the streams' RTCP figures, the RTP/RTCP timeline. */
+  runCall(request: CallRequest): Promise<CallReport>;
+  /** The same call for N = 2…8 as a mesh and through the SFU (3 s of call time each): N against bandwidth, with the theory from the measured stream. */
+  callSweep(request: CallRequest): Promise<Sweep>;
   /** Sends a generated file peer to peer over a data channel, once per delivery mode, on the link given; the report (SHA-256 check, throughput, flow control) arrives on the status (`send_file`). */
   startSendFile(request: SendFileRequest): Promise<RunStatus>;
 }
@@ -248,6 +263,9 @@ export function operationMethods(call: Call): OperationMethods {
     startWebrtcVsWs: (request) => call('start_webrtc_vs_ws', request),
     startBrowserPeer: () => call('start_browser_peer', null),
     sendFileDefaults: () => call('send_file_defaults', null),
+    callDefaults: () => call('call_defaults', null),
+    runCall: (request) => call('run_call', request),
+    callSweep: (request) => call('call_sweep', request),
     startSendFile: (request) => call('start_send_file', request),
   };
 }

@@ -17,7 +17,7 @@ export interface Banner {
   hint: string | null;
 }
 
-export type Tab = 'course' | 'wizard' | 'timeline' | 'compare' | 'nat' | 'cluster' | 'practice';
+export type Tab = 'course' | 'wizard' | 'timeline' | 'compare' | 'nat' | 'cluster' | 'practice' | 'call';
 export type Theme = 'light' | 'dark';
 
 /** What the whole page shares: the lab connection, the trace, and what the user is looking at. */

@@ -1,0 +1,52 @@
+// Media calls end-to-end, as a learner uses them: six people with P1 on a thin uplink, first
+// as a full mesh (P1's line overflows, its video breaks up), then through the SFU (it holds);
+// then N = 2…8 against bandwidth, measured beside the N−1 theory.
+import path from 'node:path';
+import { browserE2E, check, screenshots } from './lib.mjs';
+
+await browserE2E('calls', async (page) => {
+  await page.getByTestId('tab-call').click();
+  await page.getByTestId('call-participants').fill('6');
+  await page.getByTestId('call-thin').fill('2500');
+  const run = async (topology) => {
+    await page.getByTestId(`call-${topology}`).check();
+    await page.getByTestId('call-run').click();
+    await page.locator(`[data-testid="call-result"][data-topology="${topology}"]`).waitFor({ timeout: 60_000 });
+    const rows = await page.getByTestId('call-participant').evaluateAll((rs) =>
+      rs.map((r) => ({ id: r.getAttribute('data-id'), up: Number(r.getAttribute('data-uplink')), drops: Number(r.getAttribute('data-drops')) })),
+    );
+    const result = page.getByTestId('call-result');
+    return { rows, stream: Number(await result.getAttribute('data-stream')), delivered: Number(await result.getAttribute('data-delivered')) };
+  };
+  const mesh = await run('mesh');
+  check(mesh.rows.length === 6, `six participants (${mesh.rows.length})`);
+  const others = mesh.rows.filter((r) => r.id !== 'P1');
+  const meanUp = others.reduce((a, r) => a + r.up, 0) / others.length;
+  check(meanUp > 4 * mesh.stream && meanUp < 6 * mesh.stream, `a mesh participant sends about five streams (${meanUp.toFixed(0)} kbit/s, one stream ${mesh.stream.toFixed(0)})`);
+  check(mesh.rows[0].drops > 0, `P1's thin uplink drops datagrams in the mesh (${mesh.rows[0].drops})`);
+  check(mesh.delivered < 0.95, `the mesh loses video (${(mesh.delivered * 100).toFixed(1)} % delivered)`);
+  await page.getByTestId('call-diagram').waitFor();
+  await page.screenshot({ path: path.join(screenshots, 'call-mesh.png'), fullPage: true });
+
+  const sfu = await run('sfu');
+  check(sfu.rows.every((r) => r.drops === 0), 'through the SFU no uplink overflows');
+  check(sfu.rows.every((r) => r.up < 1.3 * sfu.stream), 'through the SFU each participant sends one stream');
+  check(sfu.delivered > 0.99, `the SFU call holds (${(sfu.delivered * 100).toFixed(1)} % delivered)`);
+  const notes = (await page.getByTestId('call-notes').textContent()) ?? '';
+  check(/byte for byte/.test(notes), 'the notes say the SFU forwarded without decoding');
+  const events = (await page.getByTestId('call-events').textContent()) ?? '';
+  check(/SR for/.test(events) && /report on/.test(events), 'RTCP sender and receiver reports are on the event list');
+  await page.screenshot({ path: path.join(screenshots, 'call-sfu.png'), fullPage: true });
+
+  // The N-versus-bandwidth chart (no thin line: the theory's shape on its own).
+  await page.getByTestId('call-thin').fill('');
+  await page.getByTestId('call-sweep').click();
+  await page.getByTestId('call-sweep-result').waitFor({ timeout: 120_000 });
+  const points = await page.getByTestId('sweep-row').evaluateAll((rs) =>
+    rs.map((r) => ({ n: Number(r.getAttribute('data-n')), t: r.getAttribute('data-topology'), up: Number(r.getAttribute('data-uplink')), theory: Number(r.getAttribute('data-theory')) })),
+  );
+  check(points.length === 14, `N = 2…8 both ways (${points.length} rows)`);
+  check(points.every((p) => p.up > 0.8 * p.theory && p.up < 1.2 * p.theory), `every measured uplink is within 20 % of its theory (${JSON.stringify(points.map((p) => [p.n, p.t, Math.round(p.up), Math.round(p.theory)]))})`);
+  await page.getByTestId('sweep-uplink').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'call-sweep.png'), fullPage: true });
+});
