@@ -27,6 +27,10 @@ await browserE2E('calls', async (page) => {
   check(mesh.delivered < 0.95, `the mesh loses video (${(mesh.delivered * 100).toFixed(1)} % delivered)`);
   await page.getByTestId('call-diagram').waitFor();
   await page.screenshot({ path: path.join(screenshots, 'call-mesh.png'), fullPage: true });
+  await page.getByTestId('call-uplink-chart').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'call-mesh-charts.png') });
+  await page.getByTestId('call-events').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'call-mesh-events.png') });
 
   const sfu = await run('sfu');
   check(sfu.rows.every((r) => r.drops === 0), 'through the SFU no uplink overflows');
@@ -49,4 +53,23 @@ await browserE2E('calls', async (page) => {
   check(points.every((p) => p.up > 0.8 * p.theory && p.up < 1.2 * p.theory), `every measured uplink is within 20 % of its theory (${JSON.stringify(points.map((p) => [p.n, p.t, Math.round(p.up), Math.round(p.theory)]))})`);
   await page.getByTestId('sweep-uplink').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'call-sweep.png'), fullPage: true });
+
+  // The course, in the order a learner clicks: the 6-person mesh's uplink predicted as one
+  // stream is called wrong, as five streams right, each against the block's own call.
+  await page.getByTestId('tab-course').click();
+  await page.getByTestId('lesson-group-calls-mesh-or-sfu').click();
+  const guess = async (id, value) => {
+    await page.getByTestId(`webrtc-block-${id}-guess`).fill(String(value));
+    await page.getByTestId(`webrtc-block-${id}-run`).click();
+    // The verdict of this guess (a block keeps showing its previous one until the run ends).
+    const verdict = page.getByTestId(`webrtc-block-${id}-verdict`).filter({ hasText: `You said ${value}` });
+    await verdict.waitFor({ timeout: 60_000 });
+    return (await verdict.getAttribute('data-right')) === 'true';
+  };
+  check(!(await guess('mesh-uplink-6', 920)), 'a mesh uplink of one stream (920 kbit/s) is called wrong');
+  check(await guess('mesh-uplink-6', 4600), 'a mesh uplink of five streams (4600 kbit/s) is called right');
+  check(!(await guess('sfu-uplink-6', 5)), 'five streams up through the SFU is called wrong');
+  check(await guess('sfu-uplink-6', 1), 'one stream up through the SFU is called right');
+  await page.getByTestId('webrtc-block-mesh-uplink-6-result').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'call-lesson.png') });
 });

@@ -28,8 +28,13 @@ use crate::source::{
     AUDIO_INTERVAL, AudioSource, KeyframeCause, Payload, VideoSource, is_keyframe_start, video_interval,
 };
 
-/// The timeline keeps this many events; every count in the report is complete regardless.
-pub const MAX_EVENTS: usize = 4000;
+/// The timeline keeps this many events of each kind (a full queue drops thousands of
+/// datagrams; the reports, NACKs and PLIs must still be there); every count in the report is
+/// complete regardless.
+pub const MAX_EVENTS_PER_KIND: usize = 800;
+/// Packets written this close to the end may still be on their way: a stream's expected
+/// count stops before them.
+const SETTLE: Duration = Duration::from_millis(600);
 /// Every leg must be up by then, or the call goes on without it.
 pub const SETUP_DEADLINE: Duration = Duration::from_secs(15);
 const BUCKET: Duration = Duration::from_millis(500);
@@ -128,6 +133,12 @@ pub struct Call {
     rtp_datagrams: Vec<u64>,
     events: Vec<CallEvent>,
     events_left_out: usize,
+    kept: HashMap<String, usize>,
+    /// RTP packets written per (leg, kind) early enough to have arrived by the end: what a
+    /// receiver should have got, even when nothing after a point arrived to show the gap.
+    settled: HashMap<(usize, MediaKind), u64>,
+    /// Turns: which connection hands its datagrams to the network first.
+    turn: usize,
     epoch: Instant,
     /// When each sender report left, by (SSRC, SRTCP index), both readable outside SRTCP's
     /// encryption; then by the (SSRC, middle 32 bits of its NTP time) a receiver report
@@ -209,6 +220,9 @@ impl Call {
             rtp_datagrams: vec![0; n + 1],
             events: vec![],
             events_left_out: 0,
+            kept: HashMap::new(),
+            settled: HashMap::new(),
+            turn: 0,
             epoch,
             sr_sent: HashMap::new(),
             sr_arriving: HashMap::new(),
@@ -330,10 +344,12 @@ impl Call {
     }
 
     fn event(&mut self, kind: &str, from: String, to: String, summary: String) {
-        if self.events.len() >= MAX_EVENTS {
+        let kept = self.kept.entry(kind.to_string()).or_default();
+        if *kept >= MAX_EVENTS_PER_KIND {
             self.events_left_out += 1;
             return;
         }
+        *kept += 1;
         self.events.push(CallEvent { at_ms: self.now.as_secs_f64() * 1000.0, kind: kind.into(), from, to, summary });
     }
 
@@ -445,7 +461,12 @@ impl Call {
         let now = self.now;
         let delay = self.cfg.latency * 2 + rtclab_natlab::net::LAN_LATENCY * 2;
         let mut busy = false;
-        for i in 0..self.legs.len() {
+        // Connections hand their datagrams to the network in turns, the first one changing
+        // each time: in one instant the first in line meets the emptiest queue.
+        let count = self.legs.len();
+        self.turn += 1;
+        let first = self.turn % count.max(1);
+        for i in (first..count).chain(0..first) {
             let peer = &self.legs[i].peer;
             busy |= !peer.outbox.is_empty() || !peer.signals.is_empty() || !peer.media_in.is_empty();
             let party = self.party_index(self.legs[i].owner);
@@ -594,6 +615,7 @@ impl Call {
         let legs: Vec<usize> = (0..self.legs.len())
             .filter(|&l| self.legs[l].owner == Party::P(p) && self.legs[l].connected.is_some() && !self.legs[l].failed)
             .collect();
+        let settles = self.media_from.is_some_and(|m| now + SETTLE <= m + self.cfg.duration);
         for l in legs {
             let Some(t) = self.legs[l].tracks.iter().position(|t| t.1 == kind) else { continue };
             for payload in payloads {
@@ -613,7 +635,12 @@ impl Call {
                 };
                 let r = self.timed(l, |peer| peer.write_rtp(now, &id, packet));
                 match r {
-                    Ok(()) => self.people[p].packets_sent += 1,
+                    Ok(()) => {
+                        self.people[p].packets_sent += 1;
+                        if settles {
+                            *self.settled.entry((l, kind)).or_default() += 1;
+                        }
+                    }
                     Err(e) => {
                         let to = Self::party_name(self.legs[l].remote);
                         self.event("connection", name(p), to, format!("RTP not sent: {e}"));
@@ -835,6 +862,18 @@ impl Call {
             up_drops: l[i].up_drops,
             cpu: l[i].cpu,
         };
+        // A stream of which nothing arrived is still a stream, all of it lost.
+        let settled: Vec<(usize, MediaKind)> = self.settled.keys().copied().collect();
+        for (l, kind) in settled {
+            let Party::P(sender) = self.legs[l].owner else { continue };
+            let receivers: Vec<usize> = match self.legs[l].remote {
+                Party::P(r) => vec![r],
+                Party::Sfu => (0..n).filter(|r| *r != sender).collect(),
+            };
+            for r in receivers {
+                self.rx.entry((r, sender, kind)).or_default();
+            }
+        }
         let mut streams = vec![];
         let mut keys: Vec<_> = self.rx.keys().copied().collect();
         keys.sort_by_key(|k| (k.0, k.1, k.2 as u8));
@@ -856,14 +895,24 @@ impl Call {
                 self.rtt.get(&(s, ssrc)).copied()
             });
             let waits = &rx.keyframe_waits;
+            // The stream's first hop: the sender's connection to this receiver, or to the SFU.
+            let first_hop = (0..self.legs.len()).find(|&l| {
+                self.legs[l].owner == Party::P(sender)
+                    && match self.cfg.topology {
+                        Topology::Mesh => self.legs[l].remote == Party::P(receiver),
+                        Topology::Sfu => true,
+                    }
+            });
+            let sent = first_hop.and_then(|l| self.settled.get(&(l, kind))).copied().unwrap_or(0);
+            let expected = rx.expected().max(sent);
             streams.push(StreamReport {
                 from: name(sender),
                 to: name(receiver),
                 kind,
                 kbps: kbps(rx.payload_bytes),
-                expected: rx.expected(),
+                expected,
                 received: rx.received(),
-                lost: rx.lost(),
+                lost: expected.saturating_sub(rx.received()),
                 repaired: rx.repaired,
                 jitter_ms: Some(rx.jitter * 1000.0),
                 rtt_ms,
@@ -877,12 +926,13 @@ impl Call {
             .map(|i| {
                 let l = delta(i, &self.lines);
                 let received: Vec<&StreamRx> = self.rx.iter().filter(|(k, _)| k.0 == i).map(|(_, v)| v).collect();
+                let lost: u64 = streams.iter().filter(|s| s.to == name(i)).map(|s| s.lost).sum();
                 ParticipantReport {
                     id: name(i),
                     uplink_kbps: kbps(l.up_bytes),
                     downlink_kbps: kbps(l.down_bytes),
                     packets_sent: self.people[i].packets_sent,
-                    packets_lost: received.iter().map(|r| r.lost()).sum(),
+                    packets_lost: lost,
                     packets_received: received.iter().map(|r| r.received()).sum(),
                     cpu_ms: l.cpu.as_secs_f64() * 1000.0,
                     retransmissions: self.rtp_datagrams[i].saturating_sub(self.people[i].packets_sent),

@@ -26,8 +26,8 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
         let whose = if steady.len() == n { "every participant".to_string() } else { format!("the {} whose lines kept up", steady.len()) };
         match cfg.topology {
             Topology::Mesh => out.push(format!(
-                "Mesh: every participant sent its audio+video {} times. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s measured); theory says N−1 = {}.",
-                n - 1,
+                "Mesh: every participant sent its audio+video {}. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s measured); theory says N−1 = {}.",
+                times(n - 1),
                 mean_up,
                 mean_up / s,
                 s,
@@ -42,10 +42,11 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
             )),
         }
         out.push(format!(
-            "Mean downlink of {whose}: {:.0} kbit/s = {:.2} × one stream: N−1 = {} streams arrive in both topologies.",
+            "Mean downlink of {whose}: {:.0} kbit/s = {:.2} × one stream: N−1 = {} arrive{} in both topologies.",
             mean_down,
             mean_down / s,
-            n - 1
+            if n == 2 { "1 stream".to_string() } else { format!("{} streams", n - 1) },
+            if n == 2 { "s" } else { "" }
         ));
     }
     for p in &r.participants {
@@ -90,4 +91,12 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
             .into(),
     );
     out
+}
+
+fn times(k: usize) -> String {
+    match k {
+        1 => "once".into(),
+        2 => "twice".into(),
+        k => format!("{k} times"),
+    }
 }

@@ -43,7 +43,10 @@ fn lessons_come_in_order_with_their_blocks() {
             "scaling-up-and-down",
             "signalling-and-sdp",
             "data-channels",
-            "websockets-or-webrtc"
+            "websockets-or-webrtc",
+            "media-over-webrtc",
+            "group-calls-mesh-or-sfu",
+            "media-on-a-bad-network"
         ]
     );
     for lesson in &course.lessons {

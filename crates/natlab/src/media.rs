@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use rtc::interceptor::{Attribute, Interceptor, Packet, Registry, Slot, StreamInfo, TaggedPacket};
 use rtc::media_stream::MediaStreamTrack;
-use rtc::peer_connection::configuration::interceptor_registry::{configure_nack, configure_rtcp_reports};
+use rtc::interceptor::{NackGeneratorBuilder, NackResponderBuilder};
+use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
@@ -118,18 +119,27 @@ impl MediaPlan {
         }
         let mut registry =
             configure_rtcp_reports(Registry::new()).with(Slot::Custom(DELIVER_RTCP_SLOT), DeliverRtcp::default());
+        let feedback = |parameter: &str| rtc::rtp_transceiver::rtp_sender::RTCPFeedback {
+            typ: "nack".into(),
+            parameter: parameter.into(),
+        };
+        // A receiver can always ask for a keyframe (`nack pli`); plain `nack` only with NACK on.
+        engine.register_feedback(feedback("pli"), RtpCodecKind::Video);
         if self.nack {
-            registry = configure_nack(registry, &mut engine);
-        } else {
-            // Without NACK a receiver can still ask for a keyframe.
-            engine.register_feedback(
-                rtc::rtp_transceiver::rtp_sender::RTCPFeedback { typ: "nack".into(), parameter: "pli".into() },
-                RtpCodecKind::Video,
+            engine.register_feedback(feedback(""), RtpCodecKind::Video);
+            registry = registry.with(Slot::NackResponder, NackResponderBuilder::new().build()).with(
+                Slot::NackGenerator,
+                NackGeneratorBuilder::new().with_max_nacks_per_packet(MAX_NACKS_PER_PACKET).build(),
             );
         }
         Ok((engine, registry))
     }
 }
+
+/// How often a receiver asks for one missing packet (100 ms apart) before giving up on it.
+/// `rtc`'s default is without limit: on a congested line every request and every answer then
+/// adds to the congestion. Browsers also stop after a few tries.
+pub const MAX_NACKS_PER_PACKET: u16 = 3;
 
 /// Above every named interceptor: each has acted on inbound RTCP before this marks it.
 const DELIVER_RTCP_SLOT: usize = 20_000;

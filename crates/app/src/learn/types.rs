@@ -99,7 +99,7 @@ pub enum SegmentDto {
         may_change: Vec<String>,
         hint: Option<String>,
     },
-    /// A WebRTC-in-practice run (`check`: `table` or `send-file`) with a prediction of one of
+    /// A WebRTC-in-practice run (`check`: `table`, `send-file` or `call`) with a prediction of one of
     /// its figures (`predict`, `metric`, `tolerance`).
     Webrtc {
         id: String,

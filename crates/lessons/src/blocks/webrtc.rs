@@ -1,7 +1,7 @@
 //! The `webrtc` block: a WebRTC-in-practice run — the WebSockets-vs-WebRTC table
-//! (`check = "table"`) or a file sent over a data channel in each delivery mode
-//! (`check = "send-file"`) — with a prediction of one of its figures, scored against the
-//! block's own run. Figures measured in real time vary between runs, so each prediction has a
+//! (`check = "table"`), a file sent over a data channel in each delivery mode
+//! (`check = "send-file"`) or a media call, mesh or SFU (`check = "call"`) — with a
+//! prediction of one of its figures, scored against the block's own run. Figures measured in real time vary between runs, so each prediction has a
 //! tolerance, and the course's tests hold `expected` to a real run within it.
 
 use std::time::Duration;
@@ -20,15 +20,18 @@ pub enum WebrtcCheck {
     Table,
     /// A file over a data channel: reliable ordered, then with maxRetransmits 0.
     SendFile,
+    /// A media call on the simulated internet, as a full mesh or through the SFU.
+    Call,
 }
 
 impl WebrtcCheck {
-    pub const NAMES: [&'static str; 2] = ["table", "send-file"];
+    pub const NAMES: [&'static str; 3] = ["table", "send-file", "call"];
 
     pub fn parse(s: &str) -> Option<WebrtcCheck> {
         match s {
             "table" => Some(WebrtcCheck::Table),
             "send-file" => Some(WebrtcCheck::SendFile),
+            "call" => Some(WebrtcCheck::Call),
             _ => None,
         }
     }
@@ -51,6 +54,19 @@ impl WebrtcCheck {
                 "websocket_server_bytes_per_message",
             ],
             WebrtcCheck::SendFile => &["reliable_intact", "unreliable_intact", "unreliable_chunks_missing"],
+            WebrtcCheck::Call => &[
+                "stream_kbps",
+                "mean_uplink_kbps",
+                "mean_downlink_kbps",
+                "uplink_streams",
+                "downlink_streams",
+                "sfu_uplink_kbps",
+                "video_delivered_percent",
+                "p1_video_delivered_percent",
+                "p1_uplink_drops",
+                "rtt_ms",
+                "keyframe_wait_ms",
+            ],
         }
     }
 
@@ -59,6 +75,16 @@ impl WebrtcCheck {
         match self {
             WebrtcCheck::Table => &["peers_ms", "server_ms", "messages"],
             WebrtcCheck::SendFile => &["size_kib", "latency_ms", "loss_percent"],
+            WebrtcCheck::Call => &[
+                "participants",
+                "topology",
+                "video_kbps",
+                "uplink_kbps",
+                "thin_uplink_kbps",
+                "latency_ms",
+                "loss_percent",
+                "nack",
+            ],
         }
     }
 }
@@ -73,6 +99,12 @@ pub struct WebrtcSettings {
     pub size_kib: Option<u32>,
     pub latency_ms: Option<f64>,
     pub loss_percent: Option<f64>,
+    pub participants: Option<usize>,
+    pub topology: Option<String>,
+    pub video_kbps: Option<u32>,
+    pub uplink_kbps: Option<u32>,
+    pub thin_uplink_kbps: Option<u32>,
+    pub nack: Option<bool>,
 }
 
 impl WebrtcSettings {
@@ -84,6 +116,12 @@ impl WebrtcSettings {
             ("size_kib", self.size_kib.is_some()),
             ("latency_ms", self.latency_ms.is_some()),
             ("loss_percent", self.loss_percent.is_some()),
+            ("participants", self.participants.is_some()),
+            ("topology", self.topology.is_some()),
+            ("video_kbps", self.video_kbps.is_some()),
+            ("uplink_kbps", self.uplink_kbps.is_some()),
+            ("thin_uplink_kbps", self.thin_uplink_kbps.is_some()),
+            ("nack", self.nack.is_some()),
         ]
         .into_iter()
         .filter_map(|(n, set)| set.then_some(n))
@@ -117,7 +155,11 @@ pub struct WebrtcBlock {
 pub enum WebrtcRun {
     Table(CompareRequest),
     SendFile(TransferRequest),
+    Call(Box<rtclab_call::CallConfig>),
 }
+
+/// Call time of a lesson's call: several receiver reports and a keyframe interval.
+const LESSON_CALL_SECONDS: f64 = 4.0;
 
 /// Messages a lesson's table run echoes on each path unless it says otherwise (few: three
 /// setups and echoes take a few seconds, the learner waits for them).
@@ -156,6 +198,26 @@ impl WebrtcBlock {
                 };
                 Ok(WebrtcRun::SendFile(req.transfer()?))
             }
+            WebrtcCheck::Call => {
+                let d = rtclab_call::request::CallRequest::default();
+                let topology = match &s.topology {
+                    Some(t) => rtclab_call::Topology::parse(t)?,
+                    None => d.topology,
+                };
+                let req = rtclab_call::request::CallRequest {
+                    participants: s.participants.unwrap_or(d.participants),
+                    topology,
+                    video_kbps: s.video_kbps.unwrap_or(d.video_kbps),
+                    uplink_kbps: s.uplink_kbps,
+                    thin_uplink_kbps: s.thin_uplink_kbps,
+                    latency_ms: s.latency_ms.unwrap_or(d.latency_ms),
+                    loss_percent: s.loss_percent.unwrap_or(d.loss_percent),
+                    nack: s.nack.unwrap_or(d.nack),
+                    duration_s: LESSON_CALL_SECONDS,
+                    ..d
+                };
+                Ok(WebrtcRun::Call(Box::new(req.config()?)))
+            }
         }
     }
 
@@ -174,9 +236,49 @@ impl WebrtcBlock {
                 r.latency.as_millis(),
                 r.loss * 100.0
             ),
+            Ok(WebrtcRun::Call(c)) => format!(
+                "a {}-person call {}, video {} kbit/s, {} % loss per crossing, NACK {}{}",
+                c.participants,
+                if c.topology == rtclab_call::Topology::Mesh { "as a full mesh" } else { "through the SFU" },
+                c.video_kbps,
+                c.loss * 100.0,
+                if c.nack { "on" } else { "off" },
+                c.thin_uplink_kbps.map_or(String::new(), |k| format!(", P1's uplink {k} kbit/s"))
+            ),
             Err(e) => e,
         }
     }
+}
+
+/// The figure `metric` of a call, if it measured it.
+pub fn call_metric(r: &rtclab_call::CallReport, metric: &str) -> Option<f64> {
+    let n = r.participants.len() as f64;
+    let mean = |f: fn(&rtclab_call::report::ParticipantReport) -> f64| r.participants.iter().map(f).sum::<f64>() / n;
+    let video = |from: Option<&str>| {
+        let v: Vec<_> = r
+            .streams
+            .iter()
+            .filter(|s| s.kind == rtclab_natlab::media::MediaKind::Video && from.is_none_or(|f| s.from == f))
+            .collect();
+        let expected: u64 = v.iter().map(|s| s.expected).sum();
+        (expected > 0).then(|| 100.0 * v.iter().map(|s| s.received).sum::<u64>() as f64 / expected as f64)
+    };
+    let waits: Vec<f64> = r.streams.iter().filter_map(|s| s.keyframe_wait_ms).collect();
+    let rtts: Vec<f64> = r.streams.iter().filter_map(|s| s.rtt_ms).collect();
+    Some(match metric {
+        "stream_kbps" => r.stream_kbps,
+        "mean_uplink_kbps" => mean(|p| p.uplink_kbps),
+        "mean_downlink_kbps" => mean(|p| p.downlink_kbps),
+        "uplink_streams" => mean(|p| p.uplink_kbps) / r.stream_kbps,
+        "downlink_streams" => mean(|p| p.downlink_kbps) / r.stream_kbps,
+        "sfu_uplink_kbps" => r.sfu.as_ref()?.uplink_kbps,
+        "video_delivered_percent" => video(None)?,
+        "p1_video_delivered_percent" => video(Some("P1"))?,
+        "p1_uplink_drops" => r.participants.first()?.uplink_drops as f64,
+        "rtt_ms" => rtts.iter().sum::<f64>() / (!rtts.is_empty()).then_some(rtts.len() as f64)?,
+        "keyframe_wait_ms" => waits.iter().sum::<f64>() / (!waits.is_empty()).then_some(waits.len() as f64)?,
+        _ => return None,
+    })
 }
 
 /// The figure `metric` of a table run, if it measured it.
@@ -237,6 +339,18 @@ pub async fn measure(run: WebrtcRun, metric: &str) -> Result<(f64, String), Stri
                 })
                 .collect::<Vec<_>>()
                 .join("; ");
+            Ok((v, summary))
+        }
+        WebrtcRun::Call(cfg) => {
+            // Virtual time: the call is computation, done in well under a second.
+            let r = rtclab_call::run(&cfg)?;
+            let v = call_metric(&r, metric).ok_or_else(|| format!("the run did not measure {metric}"))?;
+            let ups = r.participants.iter().map(|p| format!("{} ↑{:.0}", p.id, p.uplink_kbps)).collect::<Vec<_>>().join(", ");
+            let summary = format!(
+                "one stream {:.0} kbit/s; uplinks (kbit/s) {ups}; video delivered {:.1} %",
+                r.stream_kbps,
+                r.totals.video_delivered * 100.0
+            );
             Ok((v, summary))
         }
     }

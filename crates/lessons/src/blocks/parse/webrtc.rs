@@ -7,7 +7,7 @@ use super::Cx;
 use crate::blocks::webrtc::{WebrtcBlock, WebrtcCheck, WebrtcPrediction, WebrtcSettings};
 use crate::problem::unknown_hint;
 
-pub(super) const FIELDS: [&str; 14] = [
+pub(super) const FIELDS: [&str; 20] = [
     "id",
     "check",
     "caption",
@@ -17,6 +17,12 @@ pub(super) const FIELDS: [&str; 14] = [
     "size_kib",
     "latency_ms",
     "loss_percent",
+    "participants",
+    "topology",
+    "video_kbps",
+    "uplink_kbps",
+    "thin_uplink_kbps",
+    "nack",
     "predict",
     "metric",
     "tolerance",
