@@ -95,6 +95,7 @@ bench: ui
 	./target/release/rtc-lab bench tap
 	./target/release/rtc-lab bench nat
 	./target/release/rtc-lab bench webrtc
+	./target/release/rtc-lab bench call
 	./target/release/rtc-lab compare --clients 100 --rate 10 --duration 10s
 	cd ui && RTCLAB_PROFILE=release node e2e/bench-timeline.mjs
 	cd ui && RTCLAB_PROFILE=release node e2e/bench-ingest.mjs

@@ -40,6 +40,7 @@ await browserE2E('calls', async (page) => {
   check(/byte for byte/.test(notes), 'the notes say the SFU forwarded without decoding');
   const events = (await page.getByTestId('call-events').textContent()) ?? '';
   check(/SR for/.test(events) && /report on/.test(events), 'RTCP sender and receiver reports are on the event list');
+  check(/first RTP of P1-video: SSRC [0-9a-f]{8}, payload type 96/.test(events), 'a stream\'s first RTP header is on the event list');
   await page.screenshot({ path: path.join(screenshots, 'call-sfu.png'), fullPage: true });
 
   // The N-versus-bandwidth chart (no thin line: the theory's shape on its own).
@@ -53,6 +54,20 @@ await browserE2E('calls', async (page) => {
   check(points.every((p) => p.up > 0.8 * p.theory && p.up < 1.2 * p.theory), `every measured uplink is within 20 % of its theory (${JSON.stringify(points.map((p) => [p.n, p.t, Math.round(p.up), Math.round(p.theory)]))})`);
   await page.getByTestId('sweep-uplink').scrollIntoViewIfNeeded();
   await page.screenshot({ path: path.join(screenshots, 'call-sweep.png'), fullPage: true });
+
+  // Everyone on a 3000 kbit/s uplink: the mesh falls over as people join, the SFU call holds.
+  await page.getByTestId('call-uplink').fill('3000');
+  await page.getByTestId('call-sweep').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="sweep-row"][data-capped="3000"]').length === 14, null, { timeout: 120_000 });
+  const capped = await page.getByTestId('sweep-row').evaluateAll((rs) =>
+    rs.map((r) => ({ n: Number(r.getAttribute('data-n')), t: r.getAttribute('data-topology'), d: Number(r.getAttribute('data-delivered')) })),
+  );
+  const show = JSON.stringify(capped.map((p) => [p.n, p.t, p.d.toFixed(3)]));
+  check(capped.filter((p) => p.t === 'sfu').every((p) => p.d > 0.99), `through the SFU every size holds on 3000 kbit/s (${show})`);
+  check(capped.filter((p) => p.t === 'mesh' && p.n <= 3).every((p) => p.d > 0.99), `a small mesh fits 3000 kbit/s (${show})`);
+  check(capped.filter((p) => p.t === 'mesh' && p.n >= 5).every((p) => p.d < 0.9), `a mesh of five or more does not (${show})`);
+  await page.getByTestId('sweep-delivered').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'call-sweep-capped.png') });
 
   // The course, in the order a learner clicks: the 6-person mesh's uplink predicted as one
   // stream is called wrong, as five streams right, each against the block's own call.

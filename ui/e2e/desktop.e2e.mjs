@@ -99,6 +99,16 @@ try {
     await wd.exec('document.querySelector("[data-testid=browser-peer-url]").scrollIntoView()');
     fs.writeFileSync(path.join(shots, 'desktop-open-in-browser.png'), Buffer.from(await wd.screenshot(), 'base64'));
   }
+  // A media call in the desktop window: the call runs in Rust; the window draws it.
+  await wd.click(await wd.find('[data-testid=tab-call]'));
+  await until(() => wd.exec('return !!document.querySelector("[data-testid=call-run]")'), 15_000, 'the Calls tab');
+  await wd.click(await wd.find('[data-testid=call-mesh]'));
+  await wd.click(await wd.find('[data-testid=call-run]'));
+  await until(() => wd.exec('return document.querySelector("[data-testid=call-result]")?.dataset.topology'), 60_000, 'the call');
+  const ups = await wd.exec('return [...document.querySelectorAll("[data-testid=call-participant]")].map((r) => Number(r.dataset.uplink))');
+  const stream = await wd.exec('return Number(document.querySelector("[data-testid=call-result]").dataset.stream)');
+  check(ups.length === 3 && ups.every((u) => u > 1.6 * stream && u < 2.4 * stream), `a 3-person mesh sends two streams from each uplink in the desktop app (${ups.map(Math.round)} kbit/s, one stream ${Math.round(stream)})`);
+  fs.writeFileSync(path.join(shots, 'desktop-call.png'), Buffer.from(await wd.screenshot(), 'base64'));
   if (process.env.DISPLAY) {
     try {
       execFileSync('import', ['-window', 'root', path.join(shots, 'desktop-window.png')]);

@@ -694,6 +694,20 @@ impl Call {
                 match owner {
                     Party::P(p) => {
                         let key_start = kind == MediaKind::Video && is_keyframe_start(&packet.payload);
+                        if !self.rx.contains_key(&(p, sender, kind)) {
+                            let h = &packet.header;
+                            let summary = format!(
+                                "first RTP of {track}: SSRC {:08x}, payload type {}, seq {}, timestamp {}, marker {}, {} B payload{}",
+                                h.ssrc,
+                                h.payload_type,
+                                h.sequence_number,
+                                h.timestamp,
+                                u8::from(h.marker),
+                                packet.payload.len(),
+                                if key_start { " (a keyframe's first packet)" } else { "" }
+                            );
+                            self.event("rtp", Self::party_name(self.legs[leg].remote), name(p), summary);
+                        }
                         let rx = self.rx.entry((p, sender, kind)).or_default();
                         let clock = if kind == MediaKind::Audio { 48_000 } else { 90_000 };
                         let fresh =

@@ -121,7 +121,8 @@ pub struct Flow {
 #[ts(export)]
 pub struct CallEvent {
     pub at_ms: f64,
-    /// rtp, rtcp, keyframe, nack, pli, repair, drop, connection
+    /// rtp (a stream's first packet, its header fields), rtcp, keyframe, nack, pli, repair,
+    /// drop, connection
     pub kind: String,
     pub from: String,
     pub to: String,

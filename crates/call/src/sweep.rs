@@ -17,7 +17,7 @@ pub struct SweepPoint {
     pub downlink_kbps: f64,
     pub total_uplink_kbps: f64,
     pub max_uplink_kbps: f64,
-    /// Theory from the measured single stream: (N−1)× (mesh) or 1× (SFU) up, (N−1)× down.
+    /// Theory from the sweep's single stream: (N−1)× (mesh) or 1× (SFU) up, (N−1)× down.
     pub theory_uplink_kbps: f64,
     pub theory_downlink_kbps: f64,
     pub video_delivered: f64,
@@ -28,6 +28,9 @@ pub struct SweepPoint {
 #[ts(export)]
 pub struct Sweep {
     pub points: Vec<SweepPoint>,
+    /// One sender's stream on the wire: the median over the SFU runs, where every stream
+    /// crosses its sender's line once (a mesh whose lines overflow inflates its legs with
+    /// retransmissions).
     pub stream_kbps: f64,
 }
 
@@ -36,14 +39,17 @@ pub fn sweep(base: &CallConfig, ns: &[usize], mut progress: impl FnMut(usize, us
     let total = ns.len() * 2;
     let mut points = vec![];
     let mut streams = vec![];
+    let mut all_streams = vec![];
     for (k, &n) in ns.iter().enumerate() {
         for (j, topology) in [Topology::Mesh, Topology::Sfu].into_iter().enumerate() {
             let cfg = CallConfig { participants: n, topology, ..base.clone() };
             let r = crate::run(&cfg)?;
             let count = r.participants.len() as f64;
-            let s = r.stream_kbps;
-            if s > 0.0 {
-                streams.push(s);
+            if r.stream_kbps > 0.0 {
+                all_streams.push(r.stream_kbps);
+                if topology == Topology::Sfu {
+                    streams.push(r.stream_kbps);
+                }
             }
             points.push(SweepPoint {
                 n,
@@ -52,15 +58,24 @@ pub fn sweep(base: &CallConfig, ns: &[usize], mut progress: impl FnMut(usize, us
                 downlink_kbps: r.participants.iter().map(|p| p.downlink_kbps).sum::<f64>() / count,
                 total_uplink_kbps: r.totals.uplink_kbps,
                 max_uplink_kbps: r.participants.iter().map(|p| p.uplink_kbps).fold(0.0, f64::max),
-                theory_uplink_kbps: s * if topology == Topology::Mesh { (n - 1) as f64 } else { 1.0 },
-                theory_downlink_kbps: s * (n - 1) as f64,
+                // Filled in below, once the stream's rate is known from every run.
+                theory_uplink_kbps: 0.0,
+                theory_downlink_kbps: 0.0,
                 video_delivered: r.totals.video_delivered,
                 cpu_ms: r.totals.cpu_ms,
             });
             progress(k * 2 + j + 1, total);
         }
     }
+    if streams.is_empty() {
+        streams = all_streams;
+    }
     streams.sort_by(f64::total_cmp);
-    let stream_kbps = streams.get(streams.len() / 2).copied().unwrap_or(0.0);
-    Ok(Sweep { points, stream_kbps })
+    let s = streams.get(streams.len() / 2).copied().unwrap_or(0.0);
+    for p in &mut points {
+        let others = (p.n - 1) as f64;
+        p.theory_uplink_kbps = s * if p.topology == Topology::Mesh { others } else { 1.0 };
+        p.theory_downlink_kbps = s * others;
+    }
+    Ok(Sweep { points, stream_kbps: s })
 }

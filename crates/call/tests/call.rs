@@ -124,3 +124,16 @@ fn symmetric_nats_send_a_one_to_one_call_through_turn() {
     assert_eq!(without.failed_connections, 1);
     assert!(without.notes.iter().any(|n| n.contains("TURN")));
 }
+
+#[test]
+fn the_sweep_draws_theory_from_the_stream_it_measured() {
+    let base = CallConfig { duration: Duration::from_secs(2), video_kbps: 500, ..Default::default() };
+    let sweep = rtclab_call::sweep::sweep(&base, &[2, 4], |_, _| {}).unwrap();
+    assert_eq!(sweep.points.len(), 4);
+    for p in &sweep.points {
+        within(p.uplink_kbps, p.theory_uplink_kbps, &format!("{:?} N={} uplink", p.topology, p.n));
+        within(p.downlink_kbps, p.theory_downlink_kbps, &format!("{:?} N={} downlink", p.topology, p.n));
+    }
+    let mesh4 = sweep.points.iter().find(|p| p.n == 4 && p.topology == Topology::Mesh).unwrap();
+    assert!((mesh4.theory_uplink_kbps / sweep.stream_kbps - 3.0).abs() < 1e-9);
+}

@@ -250,6 +250,13 @@ pub mod nat {
         PacedRun { ran_ms: done.report.ran_ms, wall_ms, frames: texts.len(), relay_hop_ms: super::median(hops) }
     }
 
+    /// The most memory this process has held, KiB (VmHWM).
+    pub fn peak_rss_kib() -> Option<u64> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    }
+
     /// Resident memory of this process, KiB (Linux `/proc/self/status`).
     pub fn rss_kib() -> Option<u64> {
         let s = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -355,6 +362,45 @@ pub async fn webrtc(runs: u32, messages: u32, file_mib: u32) -> Result<String, S
     for (i, mode) in modes.iter().enumerate() {
         let m = median(mbs[i].clone());
         let _ = writeln!(out, "  {:<28} {m:>7.2} MB/s  ({:.2}× reliable ordered)", mode.name(), m / base);
+    }
+    Ok(out)
+}
+
+/// `bench call`: the same call through the SFU and as a mesh, `runs` times each, every run in
+/// a fresh process so its peak memory is its own. Wall time is compared with the call time it
+/// simulated (below 1× is faster than real time).
+pub fn call(runs: u32, participants: usize, duration: std::time::Duration) -> Result<String, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let mut out = format!(
+        "{participants}-participant call, 800 kbit/s video per sender, {:.0} s of call time, {runs} runs each (medians)\n",
+        duration.as_secs_f64()
+    );
+    for topology in ["sfu", "mesh"] {
+        let (mut wall, mut rss) = (vec![], vec![]);
+        for _ in 0..runs {
+            let o = std::process::Command::new(&exe)
+                .args(["bench", "call-once", "--topology", topology, "--participants", &participants.to_string()])
+                .args(["--duration", &format!("{}ms", duration.as_millis())])
+                .output()
+                .map_err(|e| format!("could not start a run: {e}"))?;
+            if !o.status.success() {
+                return Err(format!("a {topology} run failed: {}", String::from_utf8_lossy(&o.stderr)));
+            }
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).map_err(|e| e.to_string())?;
+            wall.push(v["wall_ms"].as_f64().unwrap_or(f64::NAN));
+            rss.push(v["peak_rss_kib"].as_f64().unwrap_or(f64::NAN));
+        }
+        let w = median(wall);
+        let m = median(rss);
+        let _ = std::fmt::Write::write_fmt(
+            &mut out,
+            format_args!(
+                "  {topology:>4}: wall {:.0} ms = {:.2}× real time, peak memory {:.1} MiB\n",
+                w,
+                w / duration.as_secs_f64() / 1000.0,
+                m / 1024.0
+            ),
+        );
     }
     Ok(out)
 }

@@ -458,6 +458,27 @@ enum BenchCmd {
         #[arg(long, default_value_t = 8)]
         file_mib: u32,
     },
+    /// An 8-participant call at 800 kbit/s per sender, 10 s of call time in virtual time,
+    /// through the SFU and as a full mesh: wall time (against real time) and peak memory, each
+    /// run in a fresh process.
+    Call {
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        #[arg(long, default_value_t = 8)]
+        participants: usize,
+        #[arg(long, value_parser = parse_duration, default_value = "10s")]
+        duration: Duration,
+    },
+    /// One call of `bench call`, in this process: prints {"wall_ms","peak_rss_kib"}.
+    #[command(hide = true)]
+    CallOnce {
+        #[arg(long, value_parser = rtclab_call::Topology::parse)]
+        topology: rtclab_call::Topology,
+        #[arg(long)]
+        participants: usize,
+        #[arg(long, value_parser = parse_duration)]
+        duration: Duration,
+    },
     /// WebSocket echo round trip through the tap vs straight to the server.
     Tap {
         #[arg(long, default_value_t = 2000)]
@@ -1132,6 +1153,22 @@ async fn run_bench(which: BenchCmd) -> Result<()> {
                 rates.push(r);
             }
             outln!("median: {:.0} events/s over {runs} runs of {events} events", bench::median(rates));
+        }
+        BenchCmd::Call { runs, participants, duration } => {
+            outln!("{}", bench::call(runs, participants, duration).map_err(anyhow::Error::msg)?);
+        }
+        BenchCmd::CallOnce { topology, participants, duration } => {
+            let cfg = rtclab_call::CallConfig { participants, topology, duration, ..Default::default() };
+            let started = std::time::Instant::now();
+            let report = rtclab_call::run(&cfg).map_err(anyhow::Error::msg)?;
+            let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let json = serde_json::json!({
+                "wall_ms": wall_ms,
+                "peak_rss_kib": bench::nat::peak_rss_kib(),
+                "media_ms": report.media_ms,
+                "delivered": report.totals.video_delivered,
+            });
+            outln!("{json}");
         }
         BenchCmd::Webrtc { runs, messages, file_mib } => {
             out!("{}", bench::webrtc(runs, messages, file_mib).await.map_err(anyhow::Error::msg)?);

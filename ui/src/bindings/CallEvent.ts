@@ -2,6 +2,7 @@
 
 export type CallEvent = { at_ms: number, 
 /**
- * rtp, rtcp, keyframe, nack, pli, repair, drop, connection
+ * rtp (a stream's first packet, its header fields), rtcp, keyframe, nack, pli, repair,
+ * drop, connection
  */
 kind: string, from: string, to: string, summary: string, };

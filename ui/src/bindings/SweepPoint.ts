@@ -7,6 +7,6 @@ export type SweepPoint = { n: number, topology: Topology,
  */
 uplink_kbps: number, downlink_kbps: number, total_uplink_kbps: number, max_uplink_kbps: number, 
 /**
- * Theory from the measured single stream: (N−1)× (mesh) or 1× (SFU) up, (N−1)× down.
+ * Theory from the sweep's single stream: (N−1)× (mesh) or 1× (SFU) up, (N−1)× down.
  */
 theory_uplink_kbps: number, theory_downlink_kbps: number, video_delivered: number, cpu_ms: number, };
