@@ -26,15 +26,15 @@ use crate::learn::{ChallengeResultDto, CourseDto, GuessDto, PredictionResult, Pr
 use crate::learn::{ClusterBlockResult, ClusterBlockRun, NatBlockResult, NatBlockRun, WizardAnswer, WizardInput};
 use crate::learn::{WebrtcBlockResult, WebrtcBlockRun};
 use crate::nat_live::{NatLive, NatLiveRequest, NatSpeed};
+use rtclab_call::CallReport;
+use rtclab_call::request::CallRequest;
+use rtclab_call::sweep::Sweep;
 use rtclab_cluster::experiment::{ClusterCatalog, ClusterRunRequest};
 use rtclab_cluster::sessions::SessionCheckRequest;
 use rtclab_natlab::discover::{Discovery, NatDiscoverRequest};
 use rtclab_natlab::matrix::{Matrix, NatMatrixRequest};
 use rtclab_natlab::trickle::TrickleComparison;
 use rtclab_natlab::view::{NatCatalog, NatRunRequest, NatRunView};
-use rtclab_call::CallReport;
-use rtclab_call::request::CallRequest;
-use rtclab_call::sweep::Sweep;
 use rtclab_practice::compare::TableRequest;
 use rtclab_practice::file_transfer::SendFileRequest;
 

@@ -588,7 +588,7 @@ impl Call {
     fn tick_sources(&mut self, p: usize) {
         let now = self.now;
         if self.people[p].next_audio <= now {
-            let payload = self.people[p].audio.next();
+            let payload = self.people[p].audio.next_packet();
             self.people[p].next_audio += AUDIO_INTERVAL;
             self.send_media(p, MediaKind::Audio, &[payload]);
             self.check_receivers(p);

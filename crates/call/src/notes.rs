@@ -23,7 +23,11 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
         let count = steady.len() as f64;
         let mean_up = steady.iter().map(|p| p.uplink_kbps).sum::<f64>() / count;
         let mean_down = steady.iter().map(|p| p.downlink_kbps).sum::<f64>() / count;
-        let whose = if steady.len() == n { "every participant".to_string() } else { format!("the {} whose lines kept up", steady.len()) };
+        let whose = if steady.len() == n {
+            "every participant".to_string()
+        } else {
+            format!("the {} whose lines kept up", steady.len())
+        };
         match cfg.topology {
             Topology::Mesh => out.push(format!(
                 "Mesh: every participant sent its audio+video {}. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s measured); theory says N−1 = {}.",

@@ -53,10 +53,7 @@ impl Default for CallRequest {
 
 impl CallRequest {
     pub fn config(&self) -> Result<CallConfig, String> {
-        let nat = self
-            .nat
-            .parse::<rtclab_natlab::nat::NatSpec>()
-            .map_err(|e| format!("NAT {:?}: {e}", self.nat))?;
+        let nat = self.nat.parse::<rtclab_natlab::nat::NatSpec>().map_err(|e| format!("NAT {:?}: {e}", self.nat))?;
         for (name, v) in [("loss", self.loss_percent), ("latency", self.latency_ms), ("duration", self.duration_s)] {
             if !v.is_finite() || v < 0.0 {
                 return Err(format!("{name}: {v} is not a number of zero or more"));

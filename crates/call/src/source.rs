@@ -46,7 +46,7 @@ impl AudioSource {
         AudioSource { timestamp: first_timestamp, packets: 0 }
     }
 
-    pub fn next(&mut self) -> Payload {
+    pub fn next_packet(&mut self) -> Payload {
         self.packets += 1;
         let mut data = vec![(self.packets % 251) as u8; AUDIO_PAYLOAD_BYTES];
         // An Opus TOC byte: SILK-only wideband, 20 ms frame, one frame.
@@ -168,7 +168,7 @@ mod tests {
     #[test]
     fn audio_is_32_kbits_of_payload() {
         let mut a = AudioSource::new(0);
-        let bytes: usize = (0..50).map(|_| a.next().data.len()).sum();
+        let bytes: usize = (0..50).map(|_| a.next_packet().data.len()).sum();
         assert_eq!(bytes * 8, 32_000);
     }
 

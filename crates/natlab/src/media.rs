@@ -8,8 +8,8 @@ use std::collections::VecDeque;
 use std::time::Instant;
 
 use rtc::interceptor::{Attribute, Interceptor, Packet, Registry, Slot, StreamInfo, TaggedPacket};
-use rtc::media_stream::MediaStreamTrack;
 use rtc::interceptor::{NackGeneratorBuilder, NackResponderBuilder};
+use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::interceptor_registry::configure_rtcp_reports;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8, MediaEngine};
 use rtc::rtp_transceiver::rtp_sender::{
@@ -66,7 +66,6 @@ impl MediaKind {
                 rtcp_feedback: vec![],
             },
             payload_type: self.payload_type(),
-            ..Default::default()
         }
     }
 }

@@ -345,7 +345,8 @@ pub async fn measure(run: WebrtcRun, metric: &str) -> Result<(f64, String), Stri
             // Virtual time: the call is computation, done in well under a second.
             let r = rtclab_call::run(&cfg)?;
             let v = call_metric(&r, metric).ok_or_else(|| format!("the run did not measure {metric}"))?;
-            let ups = r.participants.iter().map(|p| format!("{} ↑{:.0}", p.id, p.uplink_kbps)).collect::<Vec<_>>().join(", ");
+            let ups =
+                r.participants.iter().map(|p| format!("{} ↑{:.0}", p.id, p.uplink_kbps)).collect::<Vec<_>>().join(", ");
             let summary = format!(
                 "one stream {:.0} kbit/s; uplinks (kbit/s) {ups}; video delivered {:.1} %",
                 r.stream_kbps,
