@@ -43,8 +43,25 @@ await browserE2E('calls', async (page) => {
   check(/first RTP of P1-video: SSRC [0-9a-f]{8}, payload type 96/.test(events), 'a stream\'s first RTP header is on the event list');
   await page.screenshot({ path: path.join(screenshots, 'call-sfu.png'), fullPage: true });
 
-  // The N-versus-bandwidth chart (no thin line: the theory's shape on its own).
+  // Simulcast: four people through the SFU, P1 on a 1500 kbit/s downlink. The SFU moves P1
+  // to a lower layer of each sender; the others keep the full one.
   await page.getByTestId('call-thin').fill('');
+  await page.getByTestId('call-participants').fill('4');
+  await page.getByTestId('call-thin-down').fill('1500');
+  await page.getByTestId('call-simulcast').check();
+  await page.getByTestId('call-run').click();
+  await page.locator('[data-testid="call-result"][data-simulcast="true"]').waitFor({ timeout: 60_000 });
+  const layerEvents = (await page.getByTestId('call-events').textContent()) ?? '';
+  check(/P1 now gets P\d's (mid|low) layer/.test(layerEvents), 'the SFU switched P1 to a lower layer at a keyframe');
+  const otherLayers = await page.locator('[data-testid="call-layer"]:not([data-to="P1"])').evaluateAll((cs) => cs.map((c) => c.getAttribute('data-layer')).filter(Boolean));
+  check(otherLayers.length === 9 && otherLayers.every((l) => l === 'high'), `the others keep the high layer (${otherLayers})`);
+  await page.getByTestId('call-streams').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(screenshots, 'call-simulcast.png') });
+  await page.getByTestId('call-simulcast').uncheck();
+  await page.getByTestId('call-thin-down').fill('');
+  await page.getByTestId('call-participants').fill('6');
+
+  // The N-versus-bandwidth chart (no thin line: the theory's shape on its own).
   await page.getByTestId('call-sweep').click();
   await page.getByTestId('call-sweep-result').waitFor({ timeout: 120_000 });
   const points = await page.getByTestId('sweep-row').evaluateAll((rs) =>

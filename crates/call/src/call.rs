@@ -24,6 +24,7 @@ use crate::config::{CallConfig, Topology};
 use crate::receive::{StreamRx, Verdict};
 use crate::report::*;
 use crate::sfu::Forwarder;
+use crate::simulcast::{Layer, Selector};
 use crate::source::{
     AUDIO_INTERVAL, AudioSource, KeyframeCause, Payload, VideoSource, is_keyframe_start, video_interval,
 };
@@ -57,15 +58,22 @@ fn track_id(sender: usize, kind: MediaKind) -> String {
     format!("{}-{}", name(sender), kind.name())
 }
 
-fn parse_track(id: &str) -> Option<(usize, MediaKind)> {
+/// A simulcast layer's track (the full layer's is the plain video track).
+fn layer_track_id(sender: usize, layer: Layer) -> String {
+    format!("{}-video{}", name(sender), layer.suffix())
+}
+
+fn parse_track(id: &str) -> Option<(usize, MediaKind, Layer)> {
     let (who, kind) = id.split_once('-')?;
     let n: usize = who.strip_prefix('P')?.parse().ok()?;
-    let kind = match kind {
-        "audio" => MediaKind::Audio,
-        "video" => MediaKind::Video,
+    let (kind, layer) = match kind {
+        "audio" => (MediaKind::Audio, Layer::High),
+        "video" => (MediaKind::Video, Layer::High),
+        "video-mid" => (MediaKind::Video, Layer::Mid),
+        "video-low" => (MediaKind::Video, Layer::Low),
         _ => return None,
     };
-    Some((n.checked_sub(1)?, kind))
+    Some((n.checked_sub(1)?, kind, layer))
 }
 
 fn ssrc(seed: u64, parts: [u64; 4]) -> u32 {
@@ -89,13 +97,23 @@ struct Leg {
     partner: usize,
     connected: Option<Duration>,
     failed: bool,
-    /// Outgoing tracks: (track id, kind, SSRC, next sequence number).
-    tracks: Vec<(String, MediaKind, u32, u16)>,
+    tracks: Vec<SendTrack>,
+}
+
+/// A track a leg sends, with its next sequence number.
+#[derive(Debug, Clone)]
+struct SendTrack {
+    id: String,
+    kind: MediaKind,
+    layer: Layer,
+    ssrc: u32,
+    seq: u16,
 }
 
 struct Participant {
     audio: AudioSource,
-    video: VideoSource,
+    /// One video source, or three with simulcast (full layer first).
+    video: Vec<(Layer, VideoSource)>,
     next_audio: Duration,
     next_video: Duration,
     packets_sent: u64,
@@ -139,6 +157,8 @@ pub struct Call {
     settled: HashMap<(usize, MediaKind), u64>,
     /// Turns: which connection hands its datagrams to the network first.
     turn: usize,
+    /// Simulcast: the layer each (receiver, sender) gets.
+    selectors: HashMap<(usize, usize), Selector>,
     epoch: Instant,
     /// When each sender report left, by (SSRC, SRTCP index), both readable outside SRTCP's
     /// encryption; then by the (SSRC, middle 32 bits of its NTP time) a receiver report
@@ -170,7 +190,7 @@ impl Call {
                 net.add_site(&name(i), cfg.nat, participant_ip(i, natted), nat_ip(i), cfg.seed.wrapping_add(i as u64));
             net.set_access(
                 site,
-                AccessLink { uplink_kbps: cfg.uplink_of(i), downlink_kbps: cfg.downlink_kbps, loss: 0.0 },
+                AccessLink { uplink_kbps: cfg.uplink_of(i), downlink_kbps: cfg.downlink_of(i), loss: 0.0 },
             );
         }
         if cfg.topology == Topology::Sfu {
@@ -197,9 +217,14 @@ impl Call {
             people: (0..n)
                 .map(|i| {
                     let ts = ssrc(cfg.seed, [9, i as u64, 0, 0]);
+                    let layers: &[Layer] = if cfg.simulcast { &Layer::ALL } else { &[Layer::High] };
                     Participant {
                         audio: AudioSource::new(ts),
-                        video: VideoSource::new(cfg.video_kbps, cfg.keyframe_interval, ts),
+                        // The layers share the capture clock, so a switch keeps the timeline.
+                        video: layers
+                            .iter()
+                            .map(|&l| (l, VideoSource::new(l.kbps(cfg.video_kbps), cfg.keyframe_interval, ts)))
+                            .collect(),
                         next_audio: Duration::ZERO,
                         next_video: Duration::ZERO,
                         packets_sent: 0,
@@ -223,6 +248,7 @@ impl Call {
             kept: HashMap::new(),
             settled: HashMap::new(),
             turn: 0,
+            selectors: HashMap::new(),
             epoch,
             sr_sent: HashMap::new(),
             sr_arriving: HashMap::new(),
@@ -294,8 +320,10 @@ impl Call {
         Ok(())
     }
 
-    fn plan_for(&self, owner: Party, remote: Party) -> (Vec<(String, MediaKind, u32, u16)>, MediaPlan) {
+    fn plan_for(&self, owner: Party, remote: Party) -> (Vec<SendTrack>, MediaPlan) {
         let kinds = [MediaKind::Audio, MediaKind::Video];
+        // A simulcast sender sends every layer; the SFU sends each receiver one video per sender.
+        let sends_layers = self.cfg.simulcast && matches!(owner, Party::P(_));
         let seed = self.cfg.seed;
         let code = |p: Party| match p {
             Party::P(i) => i as u64,
@@ -309,17 +337,21 @@ impl Call {
         let mut tracks = vec![];
         for s in senders {
             for k in kinds {
-                let id = track_id(s, k);
-                let ssrc = ssrc(seed, [code(owner), code(remote), s as u64, k as u64]);
-                tracks.push((id, k, ssrc, (ssrc >> 8) as u16));
+                let layers: &[Layer] = if k == MediaKind::Video && sends_layers { &Layer::ALL } else { &[Layer::High] };
+                for &layer in layers {
+                    let id = if k == MediaKind::Video { layer_track_id(s, layer) } else { track_id(s, k) };
+                    let ssrc = ssrc(seed, [code(owner), code(remote), s as u64, k as u64 * 4 + layer as u64]);
+                    tracks.push(SendTrack { id, kind: k, layer, ssrc, seq: (ssrc >> 8) as u16 });
+                }
             }
         }
+        let mut slots = kinds.to_vec();
+        if self.cfg.simulcast {
+            slots.extend([MediaKind::Video, MediaKind::Video]);
+        }
         let plan = MediaPlan {
-            send: tracks
-                .iter()
-                .map(|(id, kind, ssrc, _)| TrackPlan { id: id.clone(), kind: *kind, ssrc: *ssrc })
-                .collect(),
-            receive_slots: if owner == Party::Sfu { kinds.to_vec() } else { vec![] },
+            send: tracks.iter().map(|t| TrackPlan { id: t.id.clone(), kind: t.kind, ssrc: t.ssrc }).collect(),
+            receive_slots: if owner == Party::Sfu { slots } else { vec![] },
             nack: self.cfg.nack,
             stream: match owner {
                 Party::P(i) => name(i),
@@ -590,37 +622,43 @@ impl Call {
         if self.people[p].next_audio <= now {
             let payload = self.people[p].audio.next_packet();
             self.people[p].next_audio += AUDIO_INTERVAL;
-            self.send_media(p, MediaKind::Audio, &[payload]);
+            self.send_media(p, MediaKind::Audio, Layer::High, &[payload]);
             self.check_receivers(p);
         }
         if self.people[p].next_video <= now {
-            let (payloads, cause) = self.people[p].video.next_frame();
             self.people[p].next_video += video_interval();
-            if cause == Some(KeyframeCause::Requested) || (cause.is_some() && self.people[p].video.keyframes <= 1) {
-                let why = if cause == Some(KeyframeCause::Requested) { "asked for (PLI)" } else { "the first" };
-                let bytes: usize = payloads.iter().map(|x| x.data.len()).sum();
-                self.event(
-                    "keyframe",
-                    name(p),
-                    "all".into(),
-                    format!("keyframe, {why}: {} packets, {bytes} B", payloads.len()),
-                );
+            for i in 0..self.people[p].video.len() {
+                let (layer, source) = &mut self.people[p].video[i];
+                let layer = *layer;
+                let (payloads, cause) = source.next_frame();
+                let first = source.keyframes <= 1;
+                if cause == Some(KeyframeCause::Requested) || (cause.is_some() && first) {
+                    let why = if cause == Some(KeyframeCause::Requested) { "asked for (PLI)" } else { "the first" };
+                    let bytes: usize = payloads.iter().map(|x| x.data.len()).sum();
+                    let which = if self.cfg.simulcast { format!(" ({} layer)", layer.name()) } else { String::new() };
+                    self.event(
+                        "keyframe",
+                        name(p),
+                        "all".into(),
+                        format!("keyframe{which}, {why}: {} packets, {bytes} B", payloads.len()),
+                    );
+                }
+                self.send_media(p, MediaKind::Video, layer, &payloads);
             }
-            self.send_media(p, MediaKind::Video, &payloads);
         }
     }
 
-    fn send_media(&mut self, p: usize, kind: MediaKind, payloads: &[Payload]) {
+    fn send_media(&mut self, p: usize, kind: MediaKind, layer: Layer, payloads: &[Payload]) {
         let now = self.now;
         let legs: Vec<usize> = (0..self.legs.len())
             .filter(|&l| self.legs[l].owner == Party::P(p) && self.legs[l].connected.is_some() && !self.legs[l].failed)
             .collect();
         let settles = self.media_from.is_some_and(|m| now + SETTLE <= m + self.cfg.duration);
         for l in legs {
-            let Some(t) = self.legs[l].tracks.iter().position(|t| t.1 == kind) else { continue };
+            let Some(t) = self.legs[l].tracks.iter().position(|t| t.kind == kind && t.layer == layer) else { continue };
             for payload in payloads {
-                let (id, _, ssrc, seq) = self.legs[l].tracks[t].clone();
-                self.legs[l].tracks[t].3 = seq.wrapping_add(1);
+                let SendTrack { id, ssrc, seq, .. } = self.legs[l].tracks[t].clone();
+                self.legs[l].tracks[t].seq = seq.wrapping_add(1);
                 let packet = rtc::rtp::packet::Packet {
                     header: rtc::rtp::header::Header {
                         version: 2,
@@ -637,7 +675,7 @@ impl Call {
                 match r {
                     Ok(()) => {
                         self.people[p].packets_sent += 1;
-                        if settles {
+                        if settles && layer == Layer::High {
                             *self.settled.entry((l, kind)).or_default() += 1;
                         }
                     }
@@ -671,7 +709,7 @@ impl Call {
                 let track = track_id(sender, MediaKind::Video);
                 let to = Self::party_name(self.legs[leg].remote);
                 let media_ssrc = self.legs[leg].peer.remote_ssrc(&track).unwrap_or(0);
-                let sender_ssrc = self.legs[leg].tracks.first().map(|t| t.2).unwrap_or(0);
+                let sender_ssrc = self.legs[leg].tracks.first().map(|t| t.ssrc).unwrap_or(0);
                 let pli: Box<dyn rtc::rtcp::Packet> = Box::new(PictureLossIndication { sender_ssrc, media_ssrc });
                 match self.timed(leg, |peer| peer.write_feedback(now, &track, vec![pli])) {
                     Ok(()) => self.event(
@@ -690,7 +728,7 @@ impl Call {
         let owner = self.legs[leg].owner;
         match m {
             MediaIn::Rtp { track, packet } => {
-                let Some((sender, kind)) = parse_track(&track) else { return };
+                let Some((sender, kind, layer)) = parse_track(&track) else { return };
                 match owner {
                     Party::P(p) => {
                         let key_start = kind == MediaKind::Video && is_keyframe_start(&packet.payload);
@@ -730,7 +768,7 @@ impl Call {
                             );
                         }
                     }
-                    Party::Sfu => self.forward(sender, kind, packet),
+                    Party::Sfu => self.forward(sender, kind, layer, packet),
                 }
             }
             MediaIn::Rtcp { track, packets } => {
@@ -742,10 +780,12 @@ impl Call {
     }
 
     /// The SFU sends a participant's packet on to every other connected participant.
-    fn forward(&mut self, sender: usize, kind: MediaKind, packet: rtc::rtp::packet::Packet) {
+    fn forward(&mut self, sender: usize, kind: MediaKind, layer: Layer, packet: rtc::rtp::packet::Packet) {
         let now = self.now;
-        self.forwarder.received(sender, kind, packet.payload.len());
+        self.forwarder.received(sender, kind, layer, packet.payload.len());
         let track = track_id(sender, kind);
+        let simulcast = self.cfg.simulcast && kind == MediaKind::Video;
+        let key_start = kind == MediaKind::Video && is_keyframe_start(&packet.payload);
         let outs: Vec<usize> = (0..self.legs.len())
             .filter(|&l| {
                 self.legs[l].owner == Party::Sfu
@@ -755,8 +795,30 @@ impl Call {
             .collect();
         for l in outs {
             let Party::P(receiver) = self.legs[l].remote else { continue };
-            let Some(&(_, _, out_ssrc, _)) = self.legs[l].tracks.iter().find(|t| t.0 == track) else { continue };
-            let header = self.forwarder.rewrite(sender, kind, receiver, &packet.header, out_ssrc, packet.payload.len());
+            let Some(out_ssrc) = self.legs[l].tracks.iter().find(|t| t.id == track).map(|t| t.ssrc) else { continue };
+            if simulcast {
+                let selector = self.selectors.entry((receiver, sender)).or_default();
+                let (forward, switched) = selector.accept(layer, key_start);
+                if !forward {
+                    continue;
+                }
+                if switched {
+                    self.forwarder.rebase(sender, kind, receiver, packet.header.sequence_number);
+                    self.event(
+                        "layer",
+                        "SFU".into(),
+                        name(receiver),
+                        format!(
+                            "{} now gets {}'s {} layer (switched at its keyframe)",
+                            name(receiver),
+                            name(sender),
+                            layer.name()
+                        ),
+                    );
+                }
+            }
+            let header =
+                self.forwarder.rewrite(sender, kind, layer, receiver, &packet.header, out_ssrc, packet.payload.len());
             let out = rtc::rtp::packet::Packet { header, payload: packet.payload.clone() };
             let r = self.timed(l, |peer| peer.write_rtp(now, &track, out));
             if let Err(e) = r {
@@ -772,23 +834,25 @@ impl Call {
         let (from, to) = (Self::party_name(remote), Self::party_name(owner));
         let any = pkt.as_any();
         if any.downcast_ref::<PictureLossIndication>().is_some() {
-            let Some((sender, _)) = parse_track(track) else { return };
+            let Some((sender, _, layer)) = parse_track(track) else { return };
             match owner {
                 Party::P(p) => {
-                    self.people[p].video.request_keyframe();
+                    if let Some((_, source)) = self.people[p].video.iter_mut().find(|(l, _)| *l == layer) {
+                        source.request_keyframe();
+                    }
                     self.event("pli", from, to, format!("PLI for {track}: the next frame will be a keyframe"));
                 }
                 Party::Sfu => {
-                    if self.forwarder.keyframe_request(now, sender) {
-                        let Some(up) = (0..self.legs.len())
-                            .find(|&l| self.legs[l].owner == Party::Sfu && self.legs[l].remote == Party::P(sender))
-                        else {
-                            return;
-                        };
-                        let media_ssrc = self.legs[up].peer.remote_ssrc(track).unwrap_or(0);
-                        let pli: Box<dyn rtc::rtcp::Packet> =
-                            Box::new(PictureLossIndication { sender_ssrc: 0, media_ssrc });
-                        let _ = self.timed(up, |peer| peer.write_feedback(now, track, vec![pli]));
+                    // The keyframe the receiver needs is of the layer it gets.
+                    let layer = match remote {
+                        Party::P(r) if self.cfg.simulcast => {
+                            self.selectors.get(&(r, sender)).map_or(Layer::High, |s| s.current)
+                        }
+                        _ => Layer::High,
+                    };
+                    let track = &layer_track_id(sender, layer);
+                    if self.forwarder.keyframe_request(now, sender, layer) {
+                        self.ask_keyframe(sender, layer);
                         self.event(
                             "pli",
                             from,
@@ -807,9 +871,7 @@ impl Call {
             }
         } else if let Some(nack) = any.downcast_ref::<TransportLayerNack>() {
             let seqs: Vec<u16> = nack.nacks.iter().flat_map(|n| n.packet_list()).collect();
-            if let Some((sender, kind)) = parse_track(track)
-                && let Party::P(_) | Party::Sfu = remote
-            {
+            if let Some((sender, kind, _)) = parse_track(track) {
                 let receiver = self.party_index(remote);
                 *self.nacks.entry((receiver, sender, kind)).or_default() += 1;
             }
@@ -833,14 +895,61 @@ impl Call {
         }
     }
 
+    /// The SFU asks `sender` for a keyframe of `layer` (a PLI on its connection to the sender).
+    fn ask_keyframe(&mut self, sender: usize, layer: Layer) {
+        let now = self.now;
+        let Some(up) =
+            (0..self.legs.len()).find(|&l| self.legs[l].owner == Party::Sfu && self.legs[l].remote == Party::P(sender))
+        else {
+            return;
+        };
+        let track = layer_track_id(sender, layer);
+        let media_ssrc = self.legs[up].peer.remote_ssrc(&track).unwrap_or(0);
+        let pli: Box<dyn rtc::rtcp::Packet> = Box::new(PictureLossIndication { sender_ssrc: 0, media_ssrc });
+        let _ = self.timed(up, |peer| peer.write_feedback(now, &track, vec![pli]));
+    }
+
+    /// Simulcast: a receiver's report on the video the SFU forwards it from `sender` may move
+    /// it to another layer (at that layer's next keyframe, which the SFU asks for).
+    fn steer_layer(&mut self, receiver: usize, sender: usize, fraction_lost: f64) {
+        let selector = self.selectors.entry((receiver, sender)).or_default();
+        let from = selector.current;
+        let Some(to) = selector.on_report(fraction_lost) else { return };
+        self.ask_keyframe(sender, to);
+        let why = if to < from {
+            format!("{:.0} % of it lost since the last report", fraction_lost * 100.0)
+        } else if to > from {
+            "its reports clean for a while".to_string()
+        } else {
+            "still waiting for the keyframe".to_string()
+        };
+        let summary = format!(
+            "{} gets {}'s {} layer, {why}: asking {} for a {} keyframe to switch to",
+            name(receiver),
+            name(sender),
+            from.name(),
+            name(sender),
+            to.name()
+        );
+        self.event("layer", "SFU".into(), name(sender), summary);
+    }
+
     /// Report blocks about what this leg sends: loss and jitter as the receiver counted them,
     /// and the round trip (RFC 3550 §6.4.1: arrival − LSR − DLSR, on this sender's NTP clock).
     fn report_blocks(&mut self, leg: usize, blocks: &[rtc::rtcp::reception_report::ReceptionReport]) {
         let (from, to) = (Self::party_name(self.legs[leg].remote), Self::party_name(self.legs[leg].owner));
         for b in blocks {
-            let Some(track) = self.legs[leg].tracks.iter().find(|t| t.2 == b.ssrc).map(|t| (t.0.clone(), t.1)) else {
+            let Some(track) = self.legs[leg].tracks.iter().find(|t| t.ssrc == b.ssrc).map(|t| (t.id.clone(), t.kind))
+            else {
                 continue;
             };
+            if self.cfg.simulcast
+                && track.1 == MediaKind::Video
+                && let (Party::Sfu, Party::P(receiver)) = (self.legs[leg].owner, self.legs[leg].remote)
+                && let Some((sender, _, _)) = parse_track(&track.0)
+            {
+                self.steer_layer(receiver, sender, f64::from(b.fraction_lost) / 256.0);
+            }
             let clock = if track.1 == MediaKind::Audio { 48_000.0 } else { 90_000.0 };
             let mut rtt = String::new();
             if b.last_sender_report != 0
@@ -905,7 +1014,7 @@ impl Call {
             // The sending leg of this stream, where the RTT from its receiver reports lives.
             let sending = leg.map(|l| self.legs[l].partner);
             let rtt_ms = sending.and_then(|s| {
-                let ssrc = self.legs[s].tracks.iter().find(|t| t.0 == track)?.2;
+                let ssrc = self.legs[s].tracks.iter().find(|t| t.id == track)?.ssrc;
                 self.rtt.get(&(s, ssrc)).copied()
             });
             let waits = &rx.keyframe_waits;
@@ -918,7 +1027,10 @@ impl Call {
                     }
             });
             let sent = first_hop.and_then(|l| self.settled.get(&(l, kind))).copied().unwrap_or(0);
-            let expected = rx.expected().max(sent);
+            // With simulcast the receiver's video is whichever layer it was on: only its own
+            // sequence numbers say what was sent to it.
+            let layered = self.cfg.simulcast && kind == MediaKind::Video;
+            let expected = if layered { rx.expected() } else { rx.expected().max(sent) };
             streams.push(StreamReport {
                 from: name(sender),
                 to: name(receiver),
@@ -932,6 +1044,12 @@ impl Call {
                 rtt_ms,
                 nacks: self.nacks.get(&(receiver, sender, kind)).copied().unwrap_or(0),
                 plis: self.plis.get(&key).copied().unwrap_or(0),
+                layer: self
+                    .selectors
+                    .get(&(receiver, sender))
+                    .filter(|_| self.cfg.simulcast && kind == MediaKind::Video)
+                    .map(|s| s.current),
+                layer_switches: self.selectors.get(&(receiver, sender)).map_or(0, |s| s.switches),
                 keyframe_wait_ms: (!waits.is_empty())
                     .then(|| waits.iter().map(|w| w.as_secs_f64() * 1000.0).sum::<f64>() / waits.len() as f64),
             });
@@ -960,10 +1078,14 @@ impl Call {
             let l = delta(n, &self.lines);
             let payload_in: u64 = self.forwarder.payload_in.values().sum();
             let payload_out: u64 = self.forwarder.payload_out.values().sum();
-            let unchanged = self.forwarder.payload_in.iter().all(|(&(s, k), &bytes)| {
-                (0..n)
-                    .filter(|r| *r != s)
-                    .all(|r| self.forwarder.payload_out.get(&(s, k, r)).copied().unwrap_or(0) == bytes)
+            // Every payload went out whole: to each receiver all of it, or with simulcast the
+            // packets of the layer the receiver was on (never more than came in).
+            let simulcast = self.cfg.simulcast;
+            let unchanged = self.forwarder.payload_in.iter().all(|(&(s, k, layer), &bytes)| {
+                (0..n).filter(|r| *r != s).all(|r| {
+                    let out = self.forwarder.payload_out.get(&(s, k, layer, r)).copied().unwrap_or(0);
+                    if simulcast && k == MediaKind::Video { out <= bytes } else { out == bytes }
+                })
             });
             SfuReport {
                 uplink_kbps: kbps(l.up_bytes),
@@ -1008,6 +1130,7 @@ impl Call {
         let failed = self.legs.iter().step_by(2).filter(|l| l.connected.is_none()).count();
         let mut report = CallReport {
             topology: self.cfg.topology,
+            simulcast: self.cfg.simulcast,
             participants,
             sfu,
             totals,
@@ -1039,10 +1162,10 @@ impl Call {
                 }
             }
             Topology::Sfu => {
-                for (&(s, _), &bytes) in &self.forwarder.payload_in {
+                for (&(s, _, _), &bytes) in &self.forwarder.payload_in {
                     push_flow(&mut out, name(s), "SFU".into(), bytes, secs);
                 }
-                for (&(_, _, r), &bytes) in &self.forwarder.payload_out {
+                for (&(_, _, _, r), &bytes) in &self.forwarder.payload_out {
                     push_flow(&mut out, "SFU".into(), name(r), bytes, secs);
                 }
             }
@@ -1114,7 +1237,8 @@ mod tests {
 
     #[test]
     fn track_names_round_trip() {
-        assert_eq!(parse_track(&track_id(4, MediaKind::Video)), Some((4, MediaKind::Video)));
+        assert_eq!(parse_track(&track_id(4, MediaKind::Video)), Some((4, MediaKind::Video, Layer::High)));
+        assert_eq!(parse_track(&layer_track_id(2, Layer::Low)), Some((2, MediaKind::Video, Layer::Low)));
         assert_eq!(parse_track("chat"), None);
     }
 }

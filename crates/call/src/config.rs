@@ -47,6 +47,11 @@ pub struct CallConfig {
     pub downlink_kbps: Option<u32>,
     /// P1 alone on a thinner uplink (overrides `uplink_kbps` for P1).
     pub thin_uplink_kbps: Option<u32>,
+    /// P1 alone on a thinner downlink (overrides `downlink_kbps` for P1).
+    pub thin_downlink_kbps: Option<u32>,
+    /// Every participant sends three video layers; the SFU forwards one per receiver
+    /// (SFU calls only).
+    pub simulcast: bool,
     /// Loss on every internet crossing, in [0, 0.5].
     pub loss: f64,
     /// One-way internet latency.
@@ -71,6 +76,8 @@ impl Default for CallConfig {
             uplink_kbps: None,
             downlink_kbps: None,
             thin_uplink_kbps: None,
+            thin_downlink_kbps: None,
+            simulcast: false,
             loss: 0.0,
             latency: Duration::from_millis(20),
             nack: true,
@@ -94,9 +101,12 @@ impl CallConfig {
         if !(50..=4000).contains(&self.video_kbps) {
             return Err(format!("video bitrate: {} kbit/s is out of range; use 50 to 4000", self.video_kbps));
         }
-        for (name, v) in
-            [("uplink", self.uplink_kbps), ("downlink", self.downlink_kbps), ("thin uplink", self.thin_uplink_kbps)]
-        {
+        for (name, v) in [
+            ("uplink", self.uplink_kbps),
+            ("downlink", self.downlink_kbps),
+            ("thin uplink", self.thin_uplink_kbps),
+            ("thin downlink", self.thin_downlink_kbps),
+        ] {
             if let Some(k) = v
                 && !(64..=1_000_000).contains(&k)
             {
@@ -115,6 +125,11 @@ impl CallConfig {
                 self.duration.as_secs_f64()
             ));
         }
+        if self.simulcast && self.topology != Topology::Sfu {
+            return Err(
+                "simulcast: the layers are chosen by the SFU; use the sfu topology or turn simulcast off".into()
+            );
+        }
         if self.keyframe_interval < Duration::from_millis(500) {
             return Err("keyframe interval: use at least 0.5 s".into());
         }
@@ -124,6 +139,11 @@ impl CallConfig {
     /// The uplink capacity of participant `i` (0-based).
     pub fn uplink_of(&self, i: usize) -> Option<u32> {
         if i == 0 { self.thin_uplink_kbps.or(self.uplink_kbps) } else { self.uplink_kbps }
+    }
+
+    /// The downlink capacity of participant `i` (0-based).
+    pub fn downlink_of(&self, i: usize) -> Option<u32> {
+        if i == 0 { self.thin_downlink_kbps.or(self.downlink_kbps) } else { self.downlink_kbps }
     }
 }
 

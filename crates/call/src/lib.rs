@@ -9,6 +9,7 @@
 //! - `source` — the synthetic microphone and camera: RTP payloads, keyframes on request.
 //! - `receive` — a receiver's view of one stream: loss, repairs, when to ask for a keyframe.
 //! - `sfu` — the SFU's forwarding rules: per-receiver rewriting, keyframe requests throttled.
+//! - `simulcast` — three video layers per sender; which one the SFU forwards to a receiver.
 //! - `call` — one call driven in virtual time, and its report.
 //! - `request` — a call as the screens ask for it, checked.
 //! - `report` — what a call measured, as the CLI prints it and the screens draw it.
@@ -22,6 +23,7 @@ pub mod receive;
 pub mod report;
 pub mod request;
 pub mod sfu;
+pub mod simulcast;
 pub mod source;
 pub mod sweep;
 

@@ -38,20 +38,24 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
                 n - 1
             )),
             Topology::Sfu => out.push(format!(
-                "SFU: every participant sent once. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 copies to each.",
+                "SFU: every participant sent {} once. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 copies to each.",
+                if r.simulcast { "its three layers" } else { "its stream" },
                 mean_up,
                 mean_up / s,
                 s,
                 r.sfu.as_ref().map_or(0.0, |x| x.uplink_kbps)
             )),
         }
-        out.push(format!(
-            "Mean downlink of {whose}: {:.0} kbit/s = {:.2} × one stream: N−1 = {} arrive{} in both topologies.",
-            mean_down,
-            mean_down / s,
-            if n == 2 { "1 stream".to_string() } else { format!("{} streams", n - 1) },
-            if n == 2 { "s" } else { "" }
-        ));
+        // With simulcast a receiver gets one layer per sender, not the three a sender sends.
+        if !r.simulcast {
+            out.push(format!(
+                "Mean downlink of {whose}: {:.0} kbit/s = {:.2} × one stream: N−1 = {} arrive{} in both topologies.",
+                mean_down,
+                mean_down / s,
+                if n == 2 { "1 stream".to_string() } else { format!("{} streams", n - 1) },
+                if n == 2 { "s" } else { "" }
+            ));
+        }
     }
     for p in &r.participants {
         if p.uplink_drops > 0 {
@@ -71,8 +75,29 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
             ));
         }
     }
+    if r.simulcast {
+        let top = cfg.video_kbps;
+        let layers: Vec<String> =
+            crate::simulcast::Layer::ALL.iter().map(|l| format!("{} {} kbit/s", l.name(), l.kbps(top))).collect();
+        let switches: u32 = r.streams.iter().map(|s| s.layer_switches).sum();
+        let below: Vec<String> = r
+            .streams
+            .iter()
+            .filter(|s| s.layer.is_some_and(|l| l != crate::simulcast::Layer::High))
+            .map(|s| format!("{} → {} on {}", s.from, s.to, s.layer.map_or("", |l| l.name())))
+            .collect();
+        out.push(format!(
+            "Simulcast: every participant sent its video three times ({}). The SFU switched layers {switches} times; at the end {}.",
+            layers.join(", "),
+            if below.is_empty() {
+                "every receiver got the high layer".to_string()
+            } else {
+                format!("lower layers went {}", below.join(", "))
+            }
+        ));
+    }
     if let Some(sfu) = &r.sfu {
-        if sfu.forwarded_unchanged {
+        if sfu.forwarded_unchanged && !r.simulcast {
             out.push(format!(
                 "The SFU forwarded {} payload bytes in as {} out, byte for byte: nothing was decoded or re-encoded; only SSRCs and sequence numbers were rewritten.",
                 sfu.payload_in, sfu.payload_out
@@ -90,10 +115,11 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
         r.totals.video_delivered * 100.0,
         if cfg.nack { " (NACK on: lost packets are asked for again)" } else { " (NACK off: a lost packet stays lost)" }
     ));
-    out.push(
-        "The synthetic sources keep their bitrate whatever the network does (no bandwidth estimation, no simulcast): a real client would lower its quality, but a mesh still divides its uplink by N−1."
-            .into(),
-    );
+    out.push(if r.simulcast {
+        "The synthetic sources keep each layer's bitrate whatever the network does (no bandwidth estimation): the SFU adapts each receiver by choosing among the layers, from its receiver reports.".into()
+    } else {
+        "The synthetic sources keep their bitrate whatever the network does (no bandwidth estimation, no simulcast): a real client would lower its quality, but a mesh still divides its uplink by N−1.".into()
+    });
     out
 }
 

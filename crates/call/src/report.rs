@@ -33,6 +33,9 @@ pub struct StreamReport {
     pub plis: u32,
     /// Keyframe request → keyframe's first packet, the mean over answered requests (ms).
     pub keyframe_wait_ms: Option<f64>,
+    /// Simulcast: the layer the SFU forwarded at the end, and how often it switched.
+    pub layer: Option<crate::simulcast::Layer>,
+    pub layer_switches: u32,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -75,7 +78,8 @@ pub struct SfuReport {
     pub payload_in: u64,
     #[ts(type = "number")]
     pub payload_out: u64,
-    /// Payload in × (N − 1) = payload out, for every sender: nothing decoded or re-encoded.
+    /// Payload in × (N − 1) = payload out, for every sender (with simulcast: never more than
+    /// came in, per layer): nothing decoded or re-encoded.
     pub forwarded_unchanged: bool,
     pub plis_forwarded: u32,
     pub plis_throttled: u32,
@@ -133,6 +137,8 @@ pub struct CallEvent {
 #[ts(export)]
 pub struct CallReport {
     pub topology: Topology,
+    /// Each participant sent three video layers; the SFU chose one per receiver.
+    pub simulcast: bool,
     pub participants: Vec<ParticipantReport>,
     pub sfu: Option<SfuReport>,
     pub totals: Totals,

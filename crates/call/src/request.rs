@@ -19,6 +19,10 @@ pub struct CallRequest {
     pub downlink_kbps: Option<u32>,
     /// P1 alone on a thinner uplink.
     pub thin_uplink_kbps: Option<u32>,
+    /// P1 alone on a thinner downlink.
+    pub thin_downlink_kbps: Option<u32>,
+    /// Three video layers per sender, one chosen per receiver by the SFU.
+    pub simulcast: bool,
     pub loss_percent: f64,
     pub latency_ms: f64,
     pub nack: bool,
@@ -40,6 +44,8 @@ impl Default for CallRequest {
             uplink_kbps: None,
             downlink_kbps: None,
             thin_uplink_kbps: None,
+            thin_downlink_kbps: None,
+            simulcast: false,
             loss_percent: 0.0,
             latency_ms: c.latency.as_secs_f64() * 1000.0,
             nack: true,
@@ -66,6 +72,8 @@ impl CallRequest {
             uplink_kbps: self.uplink_kbps,
             downlink_kbps: self.downlink_kbps,
             thin_uplink_kbps: self.thin_uplink_kbps,
+            thin_downlink_kbps: self.thin_downlink_kbps,
+            simulcast: self.simulcast,
             loss: self.loss_percent / 100.0,
             latency: Duration::from_secs_f64(self.latency_ms / 1000.0),
             nack: self.nack,

@@ -42,7 +42,9 @@ pub fn sweep(base: &CallConfig, ns: &[usize], mut progress: impl FnMut(usize, us
     let mut all_streams = vec![];
     for (k, &n) in ns.iter().enumerate() {
         for (j, topology) in [Topology::Mesh, Topology::Sfu].into_iter().enumerate() {
-            let cfg = CallConfig { participants: n, topology, ..base.clone() };
+            // Simulcast is the SFU's choice of layers: the mesh runs without it.
+            let simulcast = base.simulcast && topology == Topology::Sfu;
+            let cfg = CallConfig { participants: n, topology, simulcast, ..base.clone() };
             let r = crate::run(&cfg)?;
             let count = r.participants.len() as f64;
             if r.stream_kbps > 0.0 {

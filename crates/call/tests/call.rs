@@ -137,3 +137,36 @@ fn the_sweep_draws_theory_from_the_stream_it_measured() {
     let mesh4 = sweep.points.iter().find(|p| p.n == 4 && p.topology == Topology::Mesh).unwrap();
     assert!((mesh4.theory_uplink_kbps / sweep.stream_kbps - 3.0).abs() < 1e-9);
 }
+
+#[test]
+fn simulcast_moves_a_thin_downlink_to_a_lower_layer_and_keeps_its_video_flowing() {
+    let thin = |c: &mut CallConfig| {
+        c.video_kbps = 800;
+        c.thin_downlink_kbps = Some(1500);
+        c.duration = Duration::from_secs(8);
+    };
+    let plain = call(4, Topology::Sfu, thin);
+    let layered = call(4, Topology::Sfu, |c| {
+        thin(c);
+        c.simulcast = true;
+    });
+    let to_p1 = |r: &CallReport| {
+        let v: Vec<_> = r.streams.iter().filter(|s| s.to == "P1" && s.kind == MediaKind::Video).collect();
+        v.iter().map(|s| s.received).sum::<u64>() as f64 / v.iter().map(|s| s.expected).sum::<u64>().max(1) as f64
+    };
+    assert!(to_p1(&plain) < 0.9, "three full streams do not fit 1500 kbit/s: {:.2} delivered", to_p1(&plain));
+    assert!(
+        to_p1(&layered) > to_p1(&plain) + 0.05,
+        "with simulcast P1 gets more of its video: {:.2} vs {:.2}",
+        to_p1(&layered),
+        to_p1(&plain)
+    );
+    let switched: Vec<_> = layered.streams.iter().filter(|s| s.to == "P1" && s.layer_switches > 0).collect();
+    assert!(!switched.is_empty(), "the SFU switched P1's layers");
+    assert!(layered.events.iter().any(|e| e.kind == "layer" && e.summary.contains("now gets")));
+    // The others' downlinks are unlimited: they keep the high layer.
+    for s in layered.streams.iter().filter(|s| s.to != "P1" && s.kind == MediaKind::Video) {
+        assert_eq!(s.layer, Some(rtclab_call::simulcast::Layer::High), "{} → {}", s.from, s.to);
+    }
+    assert!(layered.sfu.as_ref().unwrap().forwarded_unchanged);
+}

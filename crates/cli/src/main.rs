@@ -239,6 +239,13 @@ enum Command {
         /// P1 alone on this uplink capacity, kbit/s (a participant on a thin line).
         #[arg(long)]
         thin_uplink_kbps: Option<u32>,
+        /// P1 alone on this downlink capacity, kbit/s.
+        #[arg(long)]
+        thin_downlink_kbps: Option<u32>,
+        /// Every participant sends three video layers and the SFU forwards one per receiver,
+        /// lower when the receiver's reports show loss (SFU calls only).
+        #[arg(long)]
+        simulcast: bool,
         /// Loss on every internet crossing (e.g. 1%).
         #[arg(long, value_parser = rtclab_call::config::parse_loss, default_value = "0%")]
         loss: f64,
@@ -672,6 +679,8 @@ async fn dispatch(cmd: Command) -> Result<()> {
             uplink_kbps,
             downlink_kbps,
             thin_uplink_kbps,
+            thin_downlink_kbps,
+            simulcast,
             loss,
             latency,
             duration,
@@ -690,6 +699,8 @@ async fn dispatch(cmd: Command) -> Result<()> {
                 uplink_kbps,
                 downlink_kbps,
                 thin_uplink_kbps,
+                thin_downlink_kbps,
+                simulcast,
                 loss,
                 latency,
                 nack: !no_nack,

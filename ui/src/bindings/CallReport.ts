@@ -8,7 +8,11 @@ import type { StreamReport } from "./StreamReport";
 import type { Topology } from "./Topology";
 import type { Totals } from "./Totals";
 
-export type CallReport = { topology: Topology, participants: Array<ParticipantReport>, sfu: SfuReport | null, totals: Totals, streams: Array<StreamReport>, flows: Array<Flow>, series: Array<SeriesPoint>, events: Array<CallEvent>, 
+export type CallReport = { topology: Topology, 
+/**
+ * Each participant sent three video layers; the SFU chose one per receiver.
+ */
+simulcast: boolean, participants: Array<ParticipantReport>, sfu: SfuReport | null, totals: Totals, streams: Array<StreamReport>, flows: Array<Flow>, series: Array<SeriesPoint>, events: Array<CallEvent>, 
 /**
  * Events not kept (the timeline keeps the first few thousand; counts above are complete).
  */

@@ -5,7 +5,15 @@ export type CallRequest = { participants: number, topology: Topology, video_kbps
 /**
  * P1 alone on a thinner uplink.
  */
-thin_uplink_kbps: number | null, loss_percent: number, latency_ms: number, nack: boolean, 
+thin_uplink_kbps: number | null, 
+/**
+ * P1 alone on a thinner downlink.
+ */
+thin_downlink_kbps: number | null, 
+/**
+ * Three video layers per sender, one chosen per receiver by the SFU.
+ */
+simulcast: boolean, loss_percent: number, latency_ms: number, nack: boolean, 
 /**
  * A NAT preset or grid point, in front of every participant.
  */

@@ -6,6 +6,7 @@ export type SfuReport = { uplink_kbps: number, downlink_kbps: number, cpu_ms: nu
  */
 payload_in: number, payload_out: number, 
 /**
- * Payload in × (N − 1) = payload out, for every sender: nothing decoded or re-encoded.
+ * Payload in × (N − 1) = payload out, for every sender (with simulcast: never more than
+ * came in, per layer): nothing decoded or re-encoded.
  */
 forwarded_unchanged: boolean, plis_forwarded: number, plis_throttled: number, };

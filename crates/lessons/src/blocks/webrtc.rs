@@ -63,6 +63,7 @@ impl WebrtcCheck {
                 "sfu_uplink_kbps",
                 "video_delivered_percent",
                 "p1_video_delivered_percent",
+                "p1_received_video_percent",
                 "p1_uplink_drops",
                 "rtt_ms",
                 "keyframe_wait_ms",
@@ -81,6 +82,8 @@ impl WebrtcCheck {
                 "video_kbps",
                 "uplink_kbps",
                 "thin_uplink_kbps",
+                "thin_downlink_kbps",
+                "simulcast",
                 "latency_ms",
                 "loss_percent",
                 "nack",
@@ -104,6 +107,8 @@ pub struct WebrtcSettings {
     pub video_kbps: Option<u32>,
     pub uplink_kbps: Option<u32>,
     pub thin_uplink_kbps: Option<u32>,
+    pub thin_downlink_kbps: Option<u32>,
+    pub simulcast: Option<bool>,
     pub nack: Option<bool>,
 }
 
@@ -121,6 +126,8 @@ impl WebrtcSettings {
             ("video_kbps", self.video_kbps.is_some()),
             ("uplink_kbps", self.uplink_kbps.is_some()),
             ("thin_uplink_kbps", self.thin_uplink_kbps.is_some()),
+            ("thin_downlink_kbps", self.thin_downlink_kbps.is_some()),
+            ("simulcast", self.simulcast.is_some()),
             ("nack", self.nack.is_some()),
         ]
         .into_iter()
@@ -210,6 +217,8 @@ impl WebrtcBlock {
                     video_kbps: s.video_kbps.unwrap_or(d.video_kbps),
                     uplink_kbps: s.uplink_kbps,
                     thin_uplink_kbps: s.thin_uplink_kbps,
+                    thin_downlink_kbps: s.thin_downlink_kbps,
+                    simulcast: s.simulcast.unwrap_or(false),
                     latency_ms: s.latency_ms.unwrap_or(d.latency_ms),
                     loss_percent: s.loss_percent.unwrap_or(d.loss_percent),
                     nack: s.nack.unwrap_or(d.nack),
@@ -244,6 +253,8 @@ impl WebrtcBlock {
                 c.loss * 100.0,
                 if c.nack { "on" } else { "off" },
                 c.thin_uplink_kbps.map_or(String::new(), |k| format!(", P1's uplink {k} kbit/s"))
+                    + &c.thin_downlink_kbps.map_or(String::new(), |k| format!(", P1's downlink {k} kbit/s"))
+                    + if c.simulcast { ", simulcast" } else { "" }
             ),
             Err(e) => e,
         }
@@ -254,11 +265,15 @@ impl WebrtcBlock {
 pub fn call_metric(r: &rtclab_call::CallReport, metric: &str) -> Option<f64> {
     let n = r.participants.len() as f64;
     let mean = |f: fn(&rtclab_call::report::ParticipantReport) -> f64| r.participants.iter().map(f).sum::<f64>() / n;
-    let video = |from: Option<&str>| {
+    let video = |from: Option<&str>, to: Option<&str>| {
         let v: Vec<_> = r
             .streams
             .iter()
-            .filter(|s| s.kind == rtclab_natlab::media::MediaKind::Video && from.is_none_or(|f| s.from == f))
+            .filter(|s| {
+                s.kind == rtclab_natlab::media::MediaKind::Video
+                    && from.is_none_or(|f| s.from == f)
+                    && to.is_none_or(|t| s.to == t)
+            })
             .collect();
         let expected: u64 = v.iter().map(|s| s.expected).sum();
         (expected > 0).then(|| 100.0 * v.iter().map(|s| s.received).sum::<u64>() as f64 / expected as f64)
@@ -272,8 +287,9 @@ pub fn call_metric(r: &rtclab_call::CallReport, metric: &str) -> Option<f64> {
         "uplink_streams" => mean(|p| p.uplink_kbps) / r.stream_kbps,
         "downlink_streams" => mean(|p| p.downlink_kbps) / r.stream_kbps,
         "sfu_uplink_kbps" => r.sfu.as_ref()?.uplink_kbps,
-        "video_delivered_percent" => video(None)?,
-        "p1_video_delivered_percent" => video(Some("P1"))?,
+        "video_delivered_percent" => video(None, None)?,
+        "p1_video_delivered_percent" => video(Some("P1"), None)?,
+        "p1_received_video_percent" => video(None, Some("P1"))?,
         "p1_uplink_drops" => r.participants.first()?.uplink_drops as f64,
         "rtt_ms" => rtts.iter().sum::<f64>() / (!rtts.is_empty()).then_some(rtts.len() as f64)?,
         "keyframe_wait_ms" => waits.iter().sum::<f64>() / (!waits.is_empty()).then_some(waits.len() as f64)?,

@@ -7,7 +7,7 @@ use super::Cx;
 use crate::blocks::webrtc::{WebrtcBlock, WebrtcCheck, WebrtcPrediction, WebrtcSettings};
 use crate::problem::unknown_hint;
 
-pub(super) const FIELDS: [&str; 20] = [
+pub(super) const FIELDS: [&str; 22] = [
     "id",
     "check",
     "caption",
@@ -22,6 +22,8 @@ pub(super) const FIELDS: [&str; 20] = [
     "video_kbps",
     "uplink_kbps",
     "thin_uplink_kbps",
+    "thin_downlink_kbps",
+    "simulcast",
     "nack",
     "predict",
     "metric",
