@@ -10,7 +10,8 @@
 //! - `receive` — a receiver's view of one stream: loss, repairs, when to ask for a keyframe.
 //! - `sfu` — the SFU's forwarding rules: per-receiver rewriting, keyframe requests throttled.
 //! - `simulcast` — three video layers per sender; which one the SFU forwards to a receiver.
-//! - `call` — one call driven in virtual time, and its report.
+//! - `call` — one call driven in virtual time (`call::rtcp`: what it does with the RTCP that
+//!   arrives; `call::summary`: its report).
 //! - `request` — a call as the screens ask for it, checked.
 //! - `report` — what a call measured, as the CLI prints it and the screens draw it.
 //! - `notes` — sentences computed from a report.
