@@ -38,7 +38,7 @@ pub fn notes(cfg: &CallConfig, r: &CallReport) -> Vec<String> {
                 n - 1
             )),
             Topology::Sfu => out.push(format!(
-                "SFU: every participant sent {} once. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 copies to each.",
+                "SFU: every participant sent {} once. Mean uplink of {whose}: {:.0} kbit/s = {:.2} × one stream ({:.0} kbit/s); the SFU sent {:.0} kbit/s, N−1 streams to each.",
                 if r.simulcast { "its three layers" } else { "its stream" },
                 mean_up,
                 mean_up / s,

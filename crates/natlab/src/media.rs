@@ -31,7 +31,7 @@ pub enum MediaKind {
 }
 
 impl MediaKind {
-    fn rtc(self) -> RtpCodecKind {
+    pub(crate) fn rtc(self) -> RtpCodecKind {
         match self {
             MediaKind::Audio => RtpCodecKind::Audio,
             MediaKind::Video => RtpCodecKind::Video,

@@ -1000,16 +1000,12 @@ impl Peer {
         let Some(plan) = self.media.clone() else { return Ok(()) };
         use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
         for kind in &plan.receive_slots {
-            let kind = match kind {
-                crate::media::MediaKind::Audio => rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Audio,
-                crate::media::MediaKind::Video => rtc::rtp_transceiver::rtp_sender::RtpCodecKind::Video,
-            };
             let init = RTCRtpTransceiverInit {
                 direction: RTCRtpTransceiverDirection::Recvonly,
                 streams: vec![],
                 send_encodings: vec![],
             };
-            self.pc.add_transceiver_from_kind(kind, Some(init)).map_err(|e| format!("media slot: {e}"))?;
+            self.pc.add_transceiver_from_kind(kind.rtc(), Some(init)).map_err(|e| format!("media slot: {e}"))?;
         }
         for t in &plan.send {
             let track = t.track(&plan.stream);
