@@ -19,6 +19,5 @@ pub fn run_call(req: &CallRequest) -> Result<CallReport, LabError> {
 pub fn call_sweep(req: &CallRequest) -> Result<Sweep, LabError> {
     let base = CallRequest { participants: 2, duration_s: req.duration_s.min(SWEEP_CALL_SECONDS), ..req.clone() };
     let cfg = base.config().map_err(LabError::BadRequest)?;
-    let ns: Vec<usize> = (rtclab_call::config::MIN_PARTICIPANTS..=rtclab_call::config::MAX_PARTICIPANTS).collect();
-    rtclab_call::sweep::sweep(&cfg, &ns, |_, _| {}).map_err(LabError::Internal)
+    rtclab_call::sweep::sweep(&cfg, &rtclab_call::sweep::all_sizes(), |_, _| {}).map_err(LabError::Internal)
 }

@@ -34,6 +34,11 @@ pub struct Sweep {
     pub stream_kbps: f64,
 }
 
+/// Every call size the lab runs: N = 2…8.
+pub fn all_sizes() -> Vec<usize> {
+    (crate::config::MIN_PARTICIPANTS..=crate::config::MAX_PARTICIPANTS).collect()
+}
+
 /// Runs `base` for each N in `ns` and both topologies; `progress` hears each finished run.
 pub fn sweep(base: &CallConfig, ns: &[usize], mut progress: impl FnMut(usize, usize)) -> Result<Sweep, String> {
     let total = ns.len() * 2;

@@ -220,62 +220,7 @@ enum Command {
     /// A media call on the simulated internet: synthetic audio and video as real SRTP over
     /// real peer connections, as a full mesh or through the lab's SFU; each participant's
     /// uplink, downlink, packets, loss and processor time.
-    Call {
-        /// Participants (2–8).
-        #[arg(long, default_value_t = 3)]
-        participants: usize,
-        /// mesh (every participant sends to every other) or sfu (once, to the SFU).
-        #[arg(long, value_parser = rtclab_call::Topology::parse, default_value = "sfu")]
-        topology: rtclab_call::Topology,
-        /// Each sender's video target, kbit/s (50–4000).
-        #[arg(long, default_value_t = 800)]
-        video_kbps: u32,
-        /// Every participant's uplink capacity, kbit/s (default: unlimited).
-        #[arg(long)]
-        uplink_kbps: Option<u32>,
-        /// Every participant's downlink capacity, kbit/s (default: unlimited).
-        #[arg(long)]
-        downlink_kbps: Option<u32>,
-        /// P1 alone on this uplink capacity, kbit/s (a participant on a thin line).
-        #[arg(long)]
-        thin_uplink_kbps: Option<u32>,
-        /// P1 alone on this downlink capacity, kbit/s.
-        #[arg(long)]
-        thin_downlink_kbps: Option<u32>,
-        /// Every participant sends three video layers and the SFU forwards one per receiver,
-        /// lower when the receiver's reports show loss (SFU calls only).
-        #[arg(long)]
-        simulcast: bool,
-        /// Loss on every internet crossing (e.g. 1%).
-        #[arg(long, value_parser = rtclab_call::config::parse_loss, default_value = "0%")]
-        loss: f64,
-        /// One-way internet latency.
-        #[arg(long, value_parser = parse_duration, default_value = "20ms")]
-        latency: Duration,
-        /// Call time, counted once every connection is up (0.5s–120s of virtual time).
-        #[arg(long, value_parser = parse_duration, default_value = "10s")]
-        duration: Duration,
-        /// Turn NACK and retransmission off (losses stay lost; receivers ask for keyframes).
-        #[arg(long)]
-        no_nack: bool,
-        /// The NAT in front of every participant: a preset or a grid point.
-        #[arg(long, value_parser = nat::parse_nat, default_value = "port-restricted")]
-        nat: rtclab_natlab::nat::NatSpec,
-        /// Offer a TURN server (needed when the NATs leave no direct path).
-        #[arg(long)]
-        turn: bool,
-        /// Run N = 2…8 as a mesh and through the SFU and print N against bandwidth.
-        #[arg(long, conflicts_with_all = ["participants", "topology"])]
-        sweep: bool,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Print {"participants":[{"id","uplink_kbps","downlink_kbps","packets_sent","packets_lost","cpu_ms",…}…],"totals":{…},…}.
-        #[arg(long)]
-        json: bool,
-        /// With --json, also the timeline (RTP/RTCP events) and the half-second series.
-        #[arg(long, requires = "json")]
-        timeline: bool,
-    },
+    Call(CallArgs),
     /// A WebSocket cluster on loopback: nodes sharing a broker, clients spread over them, a
     /// publisher; kill a node half-way and watch its clients reconnect elsewhere and recover.
     Cluster {
@@ -672,74 +617,7 @@ async fn dispatch(cmd: Command) -> Result<()> {
             Ok(())
         }
         Command::NatMatrix { turn, seed, json } => nat_matrix(turn, seed, json),
-        Command::Call {
-            participants,
-            topology,
-            video_kbps,
-            uplink_kbps,
-            downlink_kbps,
-            thin_uplink_kbps,
-            thin_downlink_kbps,
-            simulcast,
-            loss,
-            latency,
-            duration,
-            no_nack,
-            nat,
-            turn,
-            sweep,
-            seed,
-            json,
-            timeline,
-        } => {
-            let cfg = rtclab_call::CallConfig {
-                participants,
-                topology,
-                video_kbps,
-                uplink_kbps,
-                downlink_kbps,
-                thin_uplink_kbps,
-                thin_downlink_kbps,
-                simulcast,
-                loss,
-                latency,
-                nack: !no_nack,
-                nat,
-                turn,
-                duration,
-                seed,
-                ..Default::default()
-            };
-            if sweep {
-                let ns: Vec<usize> =
-                    (rtclab_call::config::MIN_PARTICIPANTS..=rtclab_call::config::MAX_PARTICIPANTS).collect();
-                rtclab_call::CallConfig { participants: 2, ..cfg.clone() }.validate().map_err(anyhow::Error::msg)?;
-                let sweep = rtclab_call::sweep::sweep(&cfg, &ns, |done, total| {
-                    if !json {
-                        eprintln!("  {done}/{total} calls run");
-                    }
-                })
-                .map_err(anyhow::Error::msg)?;
-                if json {
-                    outln!("{}", serde_json::to_string_pretty(&sweep)?);
-                } else {
-                    out!("{}", rtclab_cli::call::render_sweep(&sweep));
-                }
-                return Ok(());
-            }
-            let report = rtclab_call::run(&cfg).map_err(anyhow::Error::msg)?;
-            if json {
-                let mut v = serde_json::to_value(&report)?;
-                if !timeline && let Some(o) = v.as_object_mut() {
-                    o.remove("events");
-                    o.remove("series");
-                }
-                outln!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
-                out!("{}", rtclab_cli::call::render(&report));
-            }
-            Ok(())
-        }
+        Command::Call(args) => call_command(&args),
         Command::SendFile { file, loss, latency, rate, chunk, mode, seed, json } => {
             let meta = std::fs::metadata(&file).with_context(|| format!("cannot read {}", file.display()))?;
             if meta.len() as usize > rtclab_practice::file_transfer::MAX_FILE {
@@ -1350,4 +1228,120 @@ fn cluster_text(
         );
     }
     s
+}
+
+/// `rtc-lab call`: the call's settings, or the sweep's.
+#[derive(clap::Args, Debug)]
+struct CallArgs {
+    /// Participants (2–8).
+    #[arg(long, default_value_t = 3)]
+    participants: usize,
+    /// mesh (every participant sends to every other) or sfu (once, to the SFU).
+    #[arg(long, value_parser = rtclab_call::Topology::parse, default_value = "sfu")]
+    topology: rtclab_call::Topology,
+    /// Each sender's video target, kbit/s (50–4000).
+    #[arg(long, default_value_t = 800)]
+    video_kbps: u32,
+    /// Every participant's uplink capacity, kbit/s (default: unlimited).
+    #[arg(long)]
+    uplink_kbps: Option<u32>,
+    /// Every participant's downlink capacity, kbit/s (default: unlimited).
+    #[arg(long)]
+    downlink_kbps: Option<u32>,
+    /// P1 alone on this uplink capacity, kbit/s (a participant on a thin line).
+    #[arg(long)]
+    thin_uplink_kbps: Option<u32>,
+    /// P1 alone on this downlink capacity, kbit/s.
+    #[arg(long)]
+    thin_downlink_kbps: Option<u32>,
+    /// Every participant sends three video layers and the SFU forwards one per receiver,
+    /// lower when the receiver's reports show loss (SFU calls only).
+    #[arg(long)]
+    simulcast: bool,
+    /// Loss on every internet crossing (e.g. 1%).
+    #[arg(long, value_parser = rtclab_call::config::parse_loss, default_value = "0%")]
+    loss: f64,
+    /// One-way internet latency.
+    #[arg(long, value_parser = parse_duration, default_value = "20ms")]
+    latency: Duration,
+    /// Call time, counted once every connection is up (0.5s–120s of virtual time).
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    duration: Duration,
+    /// Turn NACK and retransmission off (losses stay lost; receivers ask for keyframes).
+    #[arg(long)]
+    no_nack: bool,
+    /// The NAT in front of every participant: a preset or a grid point.
+    #[arg(long, value_parser = nat::parse_nat, default_value = "port-restricted")]
+    nat: rtclab_natlab::nat::NatSpec,
+    /// Offer a TURN server (needed when the NATs leave no direct path).
+    #[arg(long)]
+    turn: bool,
+    /// Run N = 2…8 as a mesh and through the SFU and print N against bandwidth.
+    #[arg(long, conflicts_with_all = ["participants", "topology"])]
+    sweep: bool,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print {"participants":[{"id","uplink_kbps","downlink_kbps","packets_sent","packets_lost","cpu_ms",…}…],"totals":{…},…}.
+    #[arg(long)]
+    json: bool,
+    /// With --json, also the timeline (RTP/RTCP events) and the half-second series.
+    #[arg(long, requires = "json")]
+    timeline: bool,
+}
+
+impl CallArgs {
+    fn config(&self) -> rtclab_call::CallConfig {
+        rtclab_call::CallConfig {
+            participants: self.participants,
+            topology: self.topology,
+            video_kbps: self.video_kbps,
+            uplink_kbps: self.uplink_kbps,
+            downlink_kbps: self.downlink_kbps,
+            thin_uplink_kbps: self.thin_uplink_kbps,
+            thin_downlink_kbps: self.thin_downlink_kbps,
+            simulcast: self.simulcast,
+            loss: self.loss,
+            latency: self.latency,
+            nack: !self.no_nack,
+            nat: self.nat,
+            turn: self.turn,
+            duration: self.duration,
+            seed: self.seed,
+            ..Default::default()
+        }
+    }
+}
+
+/// Runs one call (or the sweep) and prints it as a table or JSON.
+fn call_command(args: &CallArgs) -> Result<()> {
+    let cfg = args.config();
+    let json = args.json;
+    if args.sweep {
+        let sweep = rtclab_call::sweep::sweep(&cfg, &rtclab_call::sweep::all_sizes(), |done, total| {
+            if !json {
+                eprintln!("  {done}/{total} calls run");
+            }
+        })
+        .map_err(anyhow::Error::msg)?;
+        if json {
+            outln!("{}", serde_json::to_string_pretty(&sweep)?);
+        } else {
+            out!("{}", rtclab_cli::call::render_sweep(&sweep));
+        }
+        return Ok(());
+    }
+    let report = rtclab_call::run(&cfg).map_err(anyhow::Error::msg)?;
+    if json {
+        let mut v = serde_json::to_value(&report)?;
+        if !args.timeline
+            && let Some(o) = v.as_object_mut()
+        {
+            o.remove("events");
+            o.remove("series");
+        }
+        outln!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        out!("{}", rtclab_cli::call::render(&report));
+    }
+    Ok(())
 }

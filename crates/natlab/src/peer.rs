@@ -1035,14 +1035,26 @@ impl Peer {
         Ok(())
     }
 
-    /// Sends an RTP packet on this side's track `track` (its SSRC must be the track's).
-    pub fn write_rtp(&mut self, now: Duration, track: &str, packet: rtc::rtp::packet::Packet) -> Result<(), String> {
+    /// Sends RTP packets (a frame's, say) on this side's track `track` (their SSRC must be the
+    /// track's), then moves what the stack wrote out once for all of them.
+    pub fn write_rtp(
+        &mut self,
+        now: Duration,
+        track: &str,
+        packets: Vec<rtc::rtp::packet::Packet>,
+    ) -> Result<(), String> {
         let id = self.senders.iter().find(|(t, _)| t == track).map(|(_, id)| *id).ok_or("no such track")?;
         let at = self.at(now);
-        let mut sender = self.pc.rtp_sender(id).ok_or("the track does not send")?;
-        sender.write_rtp(at, packet).map_err(|e| e.to_string())?;
+        let mut written = Ok(());
+        for packet in packets {
+            let mut sender = self.pc.rtp_sender(id).ok_or("the track does not send")?;
+            written = sender.write_rtp(at, packet).map_err(|e| e.to_string());
+            if written.is_err() {
+                break;
+            }
+        }
         self.poll(now);
-        Ok(())
+        written
     }
 
     /// Sends RTCP feedback (a PLI, say) about the remote track `track`.
@@ -1058,12 +1070,6 @@ impl Peer {
         receiver.write_rtcp(at, packets).map_err(|e| e.to_string())?;
         self.poll(now);
         Ok(())
-    }
-
-    /// The connection's statistics (W3C `getStats()`), as `rtc` keeps them.
-    pub fn stats(&mut self, now: Duration) -> rtc::statistics::report::RTCStatsReport {
-        let at = self.at(now);
-        self.pc.get_stats(at, rtc::statistics::StatsSelector::None)
     }
 
     /// The SSRC a remote track arrives with (known after its first packet).

@@ -658,33 +658,35 @@ impl Call {
         let settles = self.media_from.is_some_and(|m| now + SETTLE <= m + self.cfg.duration);
         for l in legs {
             let Some(t) = self.legs[l].tracks.iter().position(|t| t.kind == kind && t.layer == layer) else { continue };
-            for payload in payloads {
-                let SendTrack { id, ssrc, seq, .. } = self.legs[l].tracks[t].clone();
-                self.legs[l].tracks[t].seq = seq.wrapping_add(1);
-                let packet = rtc::rtp::packet::Packet {
+            let SendTrack { id, ssrc, seq, .. } = self.legs[l].tracks[t].clone();
+            self.legs[l].tracks[t].seq = seq.wrapping_add(payloads.len() as u16);
+            let packets: Vec<rtc::rtp::packet::Packet> = payloads
+                .iter()
+                .enumerate()
+                .map(|(i, payload)| rtc::rtp::packet::Packet {
                     header: rtc::rtp::header::Header {
                         version: 2,
                         marker: payload.marker,
                         payload_type: kind.payload_type(),
-                        sequence_number: seq,
+                        sequence_number: seq.wrapping_add(i as u16),
                         timestamp: payload.timestamp,
                         ssrc,
                         ..Default::default()
                     },
                     payload: payload.data.clone(),
-                };
-                let r = self.timed(l, |peer| peer.write_rtp(now, &id, packet));
-                match r {
-                    Ok(()) => {
-                        self.people[p].packets_sent += 1;
-                        if settles && layer == Layer::High {
-                            *self.settled.entry((l, kind)).or_default() += 1;
-                        }
+                })
+                .collect();
+            match self.timed(l, |peer| peer.write_rtp(now, &id, packets)) {
+                Ok(()) => {
+                    let count = payloads.len() as u64;
+                    self.people[p].packets_sent += count;
+                    if settles && layer == Layer::High {
+                        *self.settled.entry((l, kind)).or_default() += count;
                     }
-                    Err(e) => {
-                        let to = Self::party_name(self.legs[l].remote);
-                        self.event("connection", name(p), to, format!("RTP not sent: {e}"));
-                    }
+                }
+                Err(e) => {
+                    let to = Self::party_name(self.legs[l].remote);
+                    self.event("connection", name(p), to, format!("RTP not sent: {e}"));
                 }
             }
         }
@@ -822,7 +824,7 @@ impl Call {
             let header =
                 self.forwarder.rewrite(sender, kind, layer, receiver, &packet.header, out_ssrc, packet.payload.len());
             let out = rtc::rtp::packet::Packet { header, payload: packet.payload.clone() };
-            let r = self.timed(l, |peer| peer.write_rtp(now, &track, out));
+            let r = self.timed(l, |peer| peer.write_rtp(now, &track, vec![out]));
             if let Err(e) = r {
                 self.event("connection", "SFU".into(), name(receiver), format!("forwarding {track} failed: {e}"));
             }
